@@ -1,0 +1,3 @@
+from surprisal.cli import main
+
+main()

@@ -1,0 +1,264 @@
+"""The ``surprisal`` command: thin click commands over the library.
+
+Data goes to stdout or to the file named by ``-o``; progress and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from surprisal import __version__
+
+log = logging.getLogger("surprisal")
+
+FORMATS = ("tsv", "csv", "parquet")
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def _load_model(model_dir: Path | None, device: str = "cpu"):
+    from surprisal import modelio
+
+    try:
+        return modelio.load(model_dir, device=str(modelio.resolve_device(device)))
+    except modelio.ModelError as err:
+        _fail(str(err))
+
+
+def write_table(table, out: Path | None, fmt: str | None) -> None:
+    """Write a DataFrame as TSV to stdout, or atomically to a file whose format
+    comes from ``fmt`` or its extension."""
+    from surprisal.modelio import atomic_write
+
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out else "tsv"
+        fmt = {"txt": "tsv", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix)
+        if fmt not in FORMATS:
+            _fail(f"-o {out}: cannot tell the format from the extension "
+                  f"'.{suffix}'; use --format {{{','.join(FORMATS)}}}")
+    if fmt == "parquet":
+        if out is None:
+            _fail("--format parquet needs -o FILE; Parquet is not written to stdout")
+        buf = io.BytesIO()
+        table.to_parquet(buf, index=False)
+        atomic_write(out, buf.getvalue())
+        return
+    text = table.to_csv(sep="\t" if fmt == "tsv" else ",", index=False,
+                        float_format="%.6g", lineterminator="\n")
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(out, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="surprisal")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv).")
+def main(verbose: int) -> None:
+    """Word-level surprisal from Delta-RNN language models, for reading research."""
+    level = logging.WARNING - 10 * verbose if verbose else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--train", "train_files", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=True, path_type=Path),
+              help="Training text (repeat for several files).")
+@click.option("--valid", required=True,
+              type=click.Path(exists=True, dir_okay=True, path_type=Path),
+              help="Validation text.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Model directory to write.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "text", "brown"]),
+              default="auto", show_default=True, help="Layout of the input files.")
+@click.option("--cell", type=click.Choice(["delta", "lstm", "gru", "elman"]),
+              default="delta", show_default=True, help="Recurrent cell.")
+@click.option("--layers", type=click.IntRange(1), default=1, show_default=True,
+              help="Stacked recurrent layers.")
+@click.option("--hidden", type=click.IntRange(1), default=256, show_default=True,
+              help="Hidden units per layer.")
+@click.option("--embedding", type=click.IntRange(1), default=None,
+              help="Embedding size [default: the hidden size].")
+@click.option("--tie/--no-tie", default=True, show_default=True,
+              help="Share the embedding with the output layer (needs equal sizes).")
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.2,
+              show_default=True, help="Outer dropout (embeddings, layer outputs).")
+@click.option("--inner-dropout", type=click.FloatRange(0, 1, max_open=True),
+              default=0.0, show_default=True,
+              help="Delta-RNN: dropout on the proposal z_t.")
+@click.option("--outer-function", type=click.Choice(["identity", "tanh"]),
+              default="identity", show_default=True, help="Delta-RNN: Phi.")
+@click.option("--gate", type=click.Choice(["input", "state"]), default="input",
+              show_default=True,
+              help="Delta-RNN: the paper's gate, or the state-aware variant.")
+@click.option("--alpha-init", type=float, default=1.0, show_default=True,
+              help="Delta-RNN: initial alpha.")
+@click.option("--epochs", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--bptt", type=click.IntRange(1), default=35, show_default=True,
+              help="Steps of truncated backpropagation through time.")
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam",
+              show_default=True)
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=0.002,
+              show_default=True, help="Initial learning rate.")
+@click.option("--clip", type=click.FloatRange(0, min_open=True), default=0.25,
+              show_default=True, help="Maximum gradient norm.")
+@click.option("--patience", type=click.IntRange(1), default=3, show_default=True,
+              help="Stalled epochs before stopping early.")
+@click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
+              help="Rarer tokens become <unk>.")
+@click.option("--max-vocab", type=click.IntRange(3), default=None,
+              help="Largest vocabulary.")
+@click.option("--cased/--lowercase", default=False, show_default=True,
+              help="Keep case, or lower-case all text.")
+@click.option("--sentences", type=click.Choice(["line", "spacy"]), default="line",
+              show_default=True,
+              help="A line is a sentence, or spaCy's sentencizer splits lines.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]),
+              default="float32", show_default=True, help="Compute precision.")
+@click.option("--checkpoint-minutes", type=click.FloatRange(0), default=5.0,
+              show_default=True, help="Minutes between mid-epoch checkpoints.")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
+              show_default=True)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
+          dropout, inner_dropout, outer_function, gate, alpha_init, epochs,
+          batch_size, bptt, optimizer, lr, clip, patience, min_count, max_vocab,
+          cased, sentences, seed, dtype, checkpoint_minutes, resume, device,
+          no_progress):
+    """Train a language model on plain text (or Brown) and write a model directory."""
+    from surprisal.modelio import ModelError
+    from surprisal.text import TextError
+    from surprisal.train import TrainConfig
+    from surprisal.train import train as run
+
+    cfg = TrainConfig(
+        train=[str(f) for f in train_files], valid=str(valid), out=str(out),
+        format=fmt, epochs=epochs, batch_size=batch_size, bptt=bptt,
+        optimizer=optimizer, lr=lr, clip=clip, patience=patience, seed=seed,
+        min_count=min_count, max_vocab=max_vocab,
+        checkpoint_minutes=checkpoint_minutes, device=device, dtype=dtype,
+        model=dict(cell=cell, layers=layers, hidden=hidden,
+                   embedding=embedding or hidden, tie_weights=tie, dropout=dropout,
+                   inner_dropout=inner_dropout, outer_function=outer_function,
+                   gate=gate, alpha_init=alpha_init),
+        text=dict(lowercase=not cased, sentences=sentences),
+    )
+    try:
+        path = run(cfg, resume=resume, progress=not no_progress)
+    except (TextError, ModelError, FileNotFoundError, ValueError) as err:
+        _fail(str(err))
+    click.echo(str(path))
+
+
+@main.command()
+@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True)
+@click.option("--reset", type=click.Choice(["document", "sentence"]),
+              default="document", show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
+              show_default=True)
+def evaluate(model_dir, file, batch_size, reset, device):
+    """Perplexity of MODEL_DIR on the text in FILE, per model token and per word.
+
+    Per token: over every predicted token, sentence ends included. Per word: the
+    probability of the words (sentence ends left out) per whitespace word.
+    """
+    from surprisal.evaluate import perplexity
+    from surprisal.text import TextError
+
+    model = _load_model(model_dir, device)
+    try:
+        res = perplexity(model, file, batch_size=batch_size, reset=reset)
+    except TextError as err:
+        _fail(str(err))
+    for key, value in res.items():
+        click.echo(f"{key}\t{value:.6g}" if isinstance(value, float)
+                   else f"{key}\t{value}")
+
+
+@main.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="Model directory [default: the shipped model].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Output file [default: TSV on stdout].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: from the extension of -o, else tsv].")
+@click.option("--tokens", is_flag=True, help="One row per model token.")
+@click.option("--unit", type=click.Choice(["bits", "nats"]), default="bits",
+              show_default=True, help="Unit of surprisal and entropy.")
+@click.option("--reset", type=click.Choice(["document", "sentence"]),
+              default="document", show_default=True,
+              help="Carry the state through a document, or reset it per sentence.")
+@click.option("--punct", type=click.Choice(["attach", "drop"]), default="attach",
+              show_default=True,
+              help="Whether attached punctuation counts toward a word's surprisal.")
+@click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
+              help="Documents scored in parallel (never changes a value).")
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]),
+              default="float32", show_default=True)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
+              show_default=True)
+@click.option("--stimuli", type=click.Path(path_type=Path), default=None,
+              help="A CSV/TSV stimuli table instead of FILE: one row per word.")
+@click.option("--item-col", default="item", show_default=True,
+              help="Stimuli: the item column.")
+@click.option("--position-col", default="position", show_default=True,
+              help="Stimuli: the word position column.")
+@click.option("--word-col", default="word", show_default=True,
+              help="Stimuli: the word column.")
+def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
+          dtype, device, stimuli, item_col, position_col, word_col):
+    """Surprisal of every word of FILE (plain text: one sentence per line, a blank
+    line between documents), or of every row of a --stimuli table."""
+    from surprisal.text import TextError
+
+    if (file is None) == (stimuli is None):
+        _fail("give either FILE or --stimuli FILE")
+    model = _load_model(model_dir, device)
+    options = dict(unit=unit, reset=reset, punct=punct, batch_size=batch_size,
+                   dtype=dtype)
+    try:
+        if stimuli is not None:
+            if tokens:
+                _fail("--tokens is for plain text; stimuli give one row per word")
+            from surprisal.align import AlignmentError, score_stimuli_file
+
+            try:
+                table = score_stimuli_file(stimuli, model, item=item_col,
+                                           position=position_col, word=word_col,
+                                           **options)
+            except AlignmentError as err:
+                _fail(str(err))
+        else:
+            from surprisal.score import score_file
+
+            table = score_file(file, model, tokens=tokens, **options)
+    except (TextError, ValueError) as err:
+        _fail(str(err))
+    col = f"surprisal_{unit}"
+    bad = ~np.isfinite(table[col].to_numpy(dtype=float))
+    if punct == "drop" and "has_punct" in table:
+        bad &= ~table["has_punct"].to_numpy()
+    if bad.any():
+        _fail(f"{int(bad.sum())} rows have a non-finite {col}; this is a bug, "
+              f"please report it with the input")
+    if not tokens and "oov" in table:
+        n_oov = int(table["oov"].sum())
+        if n_oov:
+            log.info("%d of %d words hold an out-of-vocabulary token (oov column)",
+                     n_oov, len(table))
+    write_table(table, output, fmt)

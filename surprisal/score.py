@@ -1,0 +1,316 @@
+"""Surprisal, entropy, gates and state change per word (or per model token).
+
+Definitions (the one place they are computed)
+----------------------------------------------
+For a target token ``x_t`` predicted from the context ``x_<t``, with ``logp`` the
+log-softmax of the model's scores (natural log, computed in float32 whatever the
+model's precision, so it is never ``-inf`` or NaN)::
+
+    surprisal(x_t) = -logp[x_t] / ln 2                      bits
+    entropy_t      = -sum_v exp(logp[v]) * logp[v] / ln 2   bits, before x_t
+
+A word is made of one or more tokens; by the chain rule its surprisal is the sum
+over its tokens, and its entropy is the entropy before its first token. With
+``unit="nats"`` the ``ln 2`` is left out (bits = nats / ln 2). The ``<eos>``
+token that ends every sentence is predicted and scored, but it belongs to no
+word, so it never appears as a row.
+
+Gate and state change describe how the model's state moved while it *read* the
+word: for each layer, the gate (mean over units) and ``||h_t - h_{t-1}||`` at the
+steps whose input was one of the word's tokens, averaged over those tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from surprisal import batches
+from surprisal.batches import EncodedDocument
+from surprisal.modelio import Model
+from surprisal.text import Document, read_documents
+
+LN2 = math.log(2.0)
+UNITS = ("bits", "nats")
+
+
+@dataclass
+class TokenScores:
+    """Per-target arrays for one document (length = number of targets)."""
+
+    nll: np.ndarray  # -log p, nats
+    entropy: np.ndarray  # nats
+    gates: list[np.ndarray | None]  # per layer, at the step that read the target
+    changes: list[np.ndarray]
+
+
+def _is_punct(s: str) -> bool:
+    return bool(s) and all(unicodedata.category(c).startswith("P") for c in s)
+
+
+def has_attached_punct(word: str) -> bool:
+    """Whether a displayed word begins or ends with punctuation (``England,``,
+    ``"Hello``, ``.``); internal hyphens and apostrophes do not count."""
+    return bool(word) and (
+        unicodedata.category(word[0]).startswith("P")
+        or unicodedata.category(word[-1]).startswith("P")
+    )
+
+
+@torch.no_grad()
+def token_scores(
+    model: Model,
+    streams: list[EncodedDocument],
+    batch_size: int = 8,
+    chunk: int = 256,
+    dtype: str = "float32",
+) -> list[TokenScores]:
+    """Run the model over id streams and score every target.
+
+    Streams are sorted by length and batched; each batch is padded at the end and
+    run in chunks of ``chunk`` steps with the state carried, so a long document
+    needs memory for one chunk only. Padding comes after a stream's last step and
+    is never read back.
+    """
+    net = model.net
+    device = next(net.parameters()).device
+    n_layers = net.config.layers
+    order = sorted(range(len(streams)), key=lambda i: -len(streams[i].ids))
+    results: list[TokenScores | None] = [None] * len(streams)
+    autocast = torch.autocast(
+        device.type, dtype=torch.bfloat16, enabled=dtype == "bfloat16"
+    )
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        ids, lengths = batches.pad([streams[i].ids for i in idx], model.vocab.eos)
+        ids = ids.to(device)
+        B, L = ids.shape
+        n = L - 1  # targets of the longest stream
+        nll = torch.empty(B, n)
+        ent = torch.empty(B, n)
+        gates = [torch.full((B, n), math.nan) for _ in range(n_layers)]
+        changes = [torch.empty(B, n) for _ in range(n_layers)]
+        state = None
+        for t0 in range(0, n, chunk):
+            x = ids[:, t0 : t0 + chunk]  # (B, T)
+            y = ids[:, t0 + 1 : t0 + chunk + 1]  # (B, T)
+            x = x[:, : y.shape[1]]
+            with autocast:
+                out = net(x, state, trace=True)
+            state = out.state
+            logp = F.log_softmax(out.logits.float(), dim=-1)  # (B, T, V)
+            sl = slice(t0, t0 + y.shape[1])
+            nll[:, sl] = -logp.gather(-1, y.unsqueeze(-1)).squeeze(-1).cpu()
+            ent[:, sl] = -(logp.exp() * logp).sum(-1).cpu()
+            for k in range(n_layers):
+                if out.gates[k] is not None:
+                    gates[k][:, sl] = out.gates[k].float().cpu()
+                changes[k][:, sl] = out.changes[k].float().cpu()
+
+        for b, i in enumerate(idx):
+            m = int(lengths[b]) - 1
+            results[i] = TokenScores(
+                nll[b, :m].numpy().astype(np.float64),
+                ent[b, :m].numpy().astype(np.float64),
+                [None if not net.layers[k].has_gate else _read(gates[k], b, m)
+                 for k in range(n_layers)],
+                [_read(changes[k], b, m) for k in range(n_layers)],
+            )
+    return results  # type: ignore[return-value]
+
+
+def _read(a: torch.Tensor, b: int, m: int) -> np.ndarray:
+    """Per-step values of row ``b`` re-indexed by target: step t reads ids[t], and
+    target j is ids[j+1], read at step j+1. The last target (<eos>) is never read,
+    and belongs to no word."""
+    return np.append(a[b, 1:m].numpy(), np.nan)
+
+
+def score_encoded(
+    model: Model,
+    encs: list[EncodedDocument],
+    reset: str = "document",
+    batch_size: int = 8,
+    dtype: str = "float32",
+) -> list[TokenScores]:
+    """Token scores of encoded documents, reading each as one stream
+    (``reset="document"``) or restarting the state at every sentence."""
+    if reset == "document":
+        return token_scores(model, encs, batch_size, dtype=dtype)
+    if reset != "sentence":
+        raise ValueError(f"reset={reset!r} is not one of 'document', 'sentence'")
+    pieces = [batches.split_sentences(e) for e in encs]
+    flat = token_scores(model, [p for ps in pieces for p in ps], batch_size,
+                        dtype=dtype)
+    out, k = [], 0
+    for ps in pieces:
+        part = flat[k : k + len(ps)]
+        k += len(ps)
+        out.append(TokenScores(
+            np.concatenate([p.nll for p in part]),
+            np.concatenate([p.entropy for p in part]),
+            [None if part[0].gates[g] is None
+             else np.concatenate([p.gates[g] for p in part])
+             for g in range(len(part[0].gates))],
+            [np.concatenate([p.changes[g] for p in part])
+             for g in range(len(part[0].changes))],
+        ))
+    return out
+
+
+def _word_rows(
+    doc: Document,
+    enc: EncodedDocument,
+    ts: TokenScores,
+    unk: int,
+    scale: float,
+    unit: str,
+    punct: str,
+) -> dict[str, np.ndarray]:
+    n_words = len(doc.words)
+    tw = np.asarray(enc.target_word)
+    real = tw >= 0  # targets that are word tokens (not <eos>)
+    w = tw[real]
+    nll = ts.nll[real]
+    token_ids = np.asarray(enc.ids[1:])[real]
+    if punct == "drop":
+        keep = np.array([not _is_punct(t) for t in doc.tokens])
+        nll = np.where(keep, nll, 0.0)
+    n_tok = np.bincount(w, minlength=n_words)
+    surprisal = np.bincount(w, weights=nll, minlength=n_words) * scale
+    if punct == "drop":
+        kept = np.bincount(w, weights=keep.astype(float), minlength=n_words)
+        surprisal = np.where(kept > 0, surprisal, np.nan)
+    first = np.searchsorted(w, np.arange(n_words))  # word tokens are in order
+    rows = {
+        f"surprisal_{unit}": surprisal,
+        f"entropy_{unit}": ts.entropy[real][first] * scale,
+        "n_tokens": n_tok,
+        "oov": np.bincount(w, weights=token_ids == unk, minlength=n_words) > 0,
+        "has_punct": np.array([has_attached_punct(x) for x in doc.words]),
+    }
+    for k, (g, c) in enumerate(zip(ts.gates, ts.changes, strict=True), start=1):
+        if g is not None:
+            gate_sum = np.bincount(w, weights=g[real], minlength=n_words)
+            rows[f"gate_l{k}"] = gate_sum / n_tok
+        rows[f"state_change_l{k}"] = (
+            np.bincount(w, weights=c[real], minlength=n_words) / n_tok
+        )
+    return rows
+
+
+def score_documents(
+    docs: list[Document],
+    model: Model,
+    *,
+    tokens: bool = False,
+    unit: str = "bits",
+    reset: str = "document",
+    punct: str = "attach",
+    batch_size: int = 8,
+    dtype: str = "float32",
+) -> pd.DataFrame:
+    """Score tokenised documents.
+
+    Parameters
+    ----------
+    docs : list of Document
+        From :func:`surprisal.text.read_documents` or :func:`surprisal.text.segment`,
+        made with ``model.text``.
+    model : Model
+        From :func:`surprisal.modelio.load`.
+    tokens : bool
+        One row per model token instead of one per word.
+    unit : {"bits", "nats"}
+        Unit of surprisal and entropy; it is part of the column names.
+    reset : {"document", "sentence"}
+        Read each document as one stream (default), or reset the state at every
+        sentence.
+    punct : {"attach", "drop"}
+        Whether tokens made only of punctuation count toward their word's
+        surprisal. With ``drop``, a word made only of punctuation gets NaN,
+        explained by its ``has_punct`` flag.
+    batch_size : int
+        Documents run in parallel; it never changes a value.
+    dtype : {"float32", "bfloat16"}
+        Precision of the network; log-probabilities are always float32.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Word rows: ``doc``, ``sentence``, ``word_index`` (all from 1), ``word`` (as
+        written), ``surprisal_bits``, ``entropy_bits``, ``n_tokens``, ``oov``,
+        ``has_punct``, and per layer k ``gate_lk`` (not for Elman) and
+        ``state_change_lk``. Token rows replace ``n_tokens`` by ``token_index``
+        and ``token``.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit={unit!r} is not one of {UNITS}")
+    if punct not in ("attach", "drop"):
+        raise ValueError(f"punct={punct!r} is not one of 'attach', 'drop'")
+    scale = 1.0 / LN2 if unit == "bits" else 1.0
+    encs = [batches.encode_document(d, model.vocab) for d in docs]
+    scores = score_encoded(model, encs, reset, batch_size, dtype)
+
+    frames = []
+    for d, (doc, enc, ts) in enumerate(zip(docs, encs, scores, strict=True), start=1):
+        if tokens:
+            frames.append(_token_frame(d, doc, enc, ts, model.vocab.unk, scale, unit))
+            continue
+        cols = _word_rows(doc, enc, ts, model.vocab.unk, scale, unit, punct)
+        frame = pd.DataFrame({
+            "doc": d,
+            "sentence": np.asarray(doc.sentence) + 1,
+            "word_index": np.arange(1, len(doc.words) + 1),
+            "word": doc.words,
+            **cols,
+        })
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _token_frame(d, doc, enc, ts, unk, scale, unit) -> pd.DataFrame:
+    tw = np.asarray(enc.target_word)
+    real = tw >= 0
+    w = tw[real]
+    frame = pd.DataFrame({
+        "doc": d,
+        "sentence": np.asarray(doc.sentence)[w] + 1,
+        "word_index": w + 1,
+        "token_index": np.arange(1, len(w) + 1),
+        "token": doc.tokens,
+        f"surprisal_{unit}": ts.nll[real] * scale,
+        f"entropy_{unit}": ts.entropy[real] * scale,
+        "oov": np.asarray(enc.ids[1:])[real] == unk,
+    })
+    for k, (g, c) in enumerate(zip(ts.gates, ts.changes, strict=True), start=1):
+        if g is not None:
+            frame[f"gate_l{k}"] = g[real]
+        frame[f"state_change_l{k}"] = c[real]
+    return frame
+
+
+def score_file(
+    path: str | Path, model: Model | None = None, **options
+) -> pd.DataFrame:
+    """Score a plain-text file: one sentence (or paragraph) per line, a blank line
+    between documents. ``options`` are those of :func:`score_documents`.
+
+    Examples
+    --------
+    >>> from surprisal import score_file
+    >>> table = score_file("story.txt")  # doctest: +SKIP
+    >>> table[["word", "surprisal_bits"]].head()  # doctest: +SKIP
+    """
+    from surprisal import modelio
+
+    model = model if model is not None else modelio.load()
+    docs = read_documents(path, model.text)
+    return score_documents(docs, model, **options)

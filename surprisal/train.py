@@ -1,0 +1,350 @@
+"""Training: truncated backpropagation through time, checkpoints and resume.
+
+The loop carries the recurrent state from window to window (see
+:mod:`surprisal.batches` for the layout), clips gradients, halves the learning
+rate when the validation perplexity stalls, and stops early after ``patience``
+stalled epochs. The best model so far (by validation perplexity) is kept in the
+output directory; ``OUT/checkpoint/`` holds the latest training state, written
+atomically every ``checkpoint_minutes`` and at the end of every epoch, so that
+``resume=True`` continues a killed run exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from tqdm import tqdm
+
+from surprisal import __version__, batches, modelio
+from surprisal.nn import LanguageModel, ModelConfig
+from surprisal.sources import read_training_file
+from surprisal.text import TextConfig
+from surprisal.vocab import Vocab
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters and data of one training run; saved in the training record.
+
+    Parameters
+    ----------
+    train : list of str
+        Training files.
+    valid : str
+        Validation file.
+    out : str
+        Output model directory.
+    format : {"auto", "text", "brown"}
+        Layout of the input files (see :mod:`surprisal.sources`).
+    epochs : int
+        Maximum number of passes over the training text.
+    batch_size, bptt : int
+        B parallel streams, T steps per window.
+    optimizer : {"adam", "sgd"}
+    lr : float
+        Initial learning rate.
+    lr_decay : float
+        Factor applied to the learning rate when validation perplexity stalls.
+    min_lr : float
+        Floor of the learning rate.
+    patience : int
+        Stalled epochs before stopping early.
+    clip : float
+        Maximum gradient norm.
+    seed : int
+    min_count, max_vocab : int
+        Vocabulary cut-off (count) and largest size.
+    checkpoint_minutes : float
+        Minutes between mid-epoch checkpoints.
+    device : {"auto", "cpu", "cuda"}
+    dtype : {"float32", "bfloat16"}
+        Compute precision of the forward pass (mixed precision through autocast:
+        weights, optimizer state and the loss stay in float32).
+    """
+
+    train: list[str]
+    valid: str
+    out: str
+    format: str = "auto"
+    epochs: int = 10
+    batch_size: int = 32
+    bptt: int = 35
+    optimizer: str = "adam"
+    lr: float = 0.002
+    lr_decay: float = 0.5
+    min_lr: float = 1e-4
+    patience: int = 3
+    clip: float = 0.25
+    seed: int = 1
+    min_count: int = 1
+    max_vocab: int | None = None
+    checkpoint_minutes: float = 5.0
+    device: str = "auto"
+    dtype: str = "float32"
+    model: dict = field(default_factory=dict)
+    text: dict = field(default_factory=dict)
+
+
+def _load_text(cfg: TrainConfig, text: TextConfig):
+    train_docs = []
+    for f in cfg.train:
+        train_docs.extend(read_training_file(f, text, cfg.format))
+    valid_docs = read_training_file(cfg.valid, text, cfg.format)
+    return train_docs, valid_docs
+
+
+def _make_optimizer(cfg: TrainConfig, net: LanguageModel) -> torch.optim.Optimizer:
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(net.parameters(), lr=cfg.lr)
+    raise ValueError(f"optimizer {cfg.optimizer!r} is not one of 'adam', 'sgd'")
+
+
+@torch.no_grad()
+def stream_nll(
+    net: LanguageModel, stream: torch.Tensor, batch_size: int = 16, bptt: int = 128
+) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of a stream and the number of targets."""
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    data = batches.batchify(stream, min(batch_size, max(1, stream.numel() // 2)))
+    total, n, state = 0.0, 0, None
+    for x, y in batches.windows(data, bptt):
+        out = net(x.to(device), state)
+        state = out.state
+        logp = F.log_softmax(out.logits.float(), dim=-1)
+        total -= logp.gather(-1, y.to(device).unsqueeze(-1)).sum().item()
+        n += y.numel()
+    net.train(was_training)
+    return total, n
+
+
+def _save_checkpoint(
+    ckdir: Path, net, opt, progress: dict, state, vocab: Vocab, text: TextConfig
+) -> None:
+    ckdir.mkdir(parents=True, exist_ok=True)
+    modelio.save(modelio.Model(net, vocab, text), ckdir)
+
+    # Optimizer tensors and RNG state go to safetensors, the rest to JSON: no pickle.
+    tensors, meta = {}, {"param_groups": [], "state_keys": {}}
+    sd = opt.state_dict()
+    for g in sd["param_groups"]:
+        meta["param_groups"].append({k: v for k, v in g.items()})
+    for pid, pstate in sd["state"].items():
+        keys = []
+        for k, v in pstate.items():
+            if torch.is_tensor(v):
+                tensors[f"opt.{pid}.{k}"] = v.detach().cpu().contiguous()
+                keys.append(k)
+        meta["state_keys"][str(pid)] = keys
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    if state is not None:
+        for i, s in enumerate(state):
+            for j, t in enumerate(s):
+                tensors[f"hidden.{i}.{j}"] = t.detach().cpu().contiguous()
+    fd_path = ckdir / "trainer.safetensors"
+    tmp = ckdir / ".trainer.safetensors.tmp"
+    save_file(tensors, str(tmp))
+    tmp.replace(fd_path)
+    modelio.write_json(ckdir / "trainer.json", {"optimizer": meta, **progress})
+
+
+def _load_checkpoint(ckdir: Path, net, opt, device):
+    tensors = load_file(str(ckdir / "trainer.safetensors"))
+    info = json.loads((ckdir / "trainer.json").read_text())
+    meta = info["optimizer"]
+    state = {}
+    for pid, keys in meta["state_keys"].items():
+        state[int(pid)] = {k: tensors[f"opt.{pid}.{k}"].to(device) for k in keys}
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    torch.set_rng_state(tensors["rng.cpu"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
+    hidden = None
+    if "hidden.0.0" in tensors:
+        hidden = []
+        for i in range(net.config.layers):
+            n = net.layers[i].n_states
+            hidden.append(
+                tuple(tensors[f"hidden.{i}.{j}"].to(device) for j in range(n))
+            )
+    return info, hidden
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path:
+    """Train a language model and write its model directory.
+
+    Parameters
+    ----------
+    cfg : TrainConfig
+        Data and hyperparameters; ``cfg.model`` holds :class:`ModelConfig` fields
+        (without ``vocab_size``) and ``cfg.text`` :class:`TextConfig` fields.
+    resume : bool
+        Continue from ``OUT/checkpoint`` (same data and settings).
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    Path
+        The model directory (the best model by validation perplexity).
+    """
+    out = Path(cfg.out)
+    ckdir = out / "checkpoint"
+    if resume and not (ckdir / "trainer.json").exists():
+        raise FileNotFoundError(
+            f"{ckdir}: no checkpoint to resume from; run without --resume"
+        )
+    torch.manual_seed(cfg.seed)
+    device = modelio.resolve_device(cfg.device)
+    text = TextConfig(**cfg.text)
+
+    # Text, vocabulary and id streams.
+    t0 = time.time()
+    train_docs, valid_docs = _load_text(cfg, text)
+    if resume:
+        vocab = Vocab.load(ckdir / "vocab.tsv")
+    else:
+        counts = Counter(t for d in train_docs for t in d.tokens)
+        vocab = Vocab.build(counts, cfg.min_count, cfg.max_vocab)
+    train_stream = batches.training_stream(train_docs, vocab)
+    valid_stream = batches.training_stream(valid_docs, vocab)
+    n_words = sum(len(d.words) for d in train_docs)
+    log.info(
+        "read %d documents, %d words, %d tokens; vocabulary %d (%.1fs)",
+        len(train_docs), n_words, train_stream.numel(), len(vocab), time.time() - t0,
+    )
+
+    mconf = ModelConfig(vocab_size=len(vocab), **cfg.model)
+    net = LanguageModel(mconf).to(device)
+    opt = _make_optimizer(cfg, net)
+    data = batches.batchify(train_stream, cfg.batch_size).to(device)
+    n_win = batches.n_windows(data, cfg.bptt)
+    log.info("%s model, %d parameters, %d windows per epoch",
+             mconf.cell, net.n_parameters(), n_win)
+
+    prog = {"epoch": 0, "window": 0, "best_valid_ppl": math.inf, "stalled": 0,
+            "elapsed_s": 0.0, "history": [], "tokens_seen": 0}
+    hidden = None
+    if resume:
+        net_state = modelio.load(ckdir, device=str(device)).net.state_dict()
+        net.load_state_dict(net_state)
+        prog, hidden = _load_checkpoint(ckdir, net, opt, device)
+        prog.pop("optimizer", None)
+        log.info("resumed at epoch %d, window %d", prog["epoch"] + 1, prog["window"])
+
+    def lr() -> float:
+        return opt.param_groups[0]["lr"]
+
+    if cfg.dtype not in ("float32", "bfloat16"):
+        raise ValueError(f"dtype {cfg.dtype!r} is not one of 'float32', 'bfloat16'")
+    autocast = torch.autocast(
+        device.type, dtype=torch.bfloat16, enabled=cfg.dtype == "bfloat16"
+    )
+    start = time.time() - prog["elapsed_s"]
+    last_ck = time.time()
+    model = modelio.Model(net, vocab, text)
+    while prog["epoch"] < cfg.epochs:
+        net.train()
+        epoch_loss, epoch_n, t_epoch = 0.0, 0, time.time()
+        bar = tqdm(total=n_win, initial=prog["window"], disable=not progress,
+                   desc=f"epoch {prog['epoch'] + 1}", unit="win", leave=False)
+        for x, y in batches.windows(data, cfg.bptt, start=prog["window"]):
+            with autocast:
+                res = net(x, hidden)
+            loss = F.cross_entropy(
+                res.logits.float().reshape(-1, len(vocab)), y.reshape(-1)
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+            opt.step()
+            hidden = [tuple(t.detach().float() for t in s) for s in res.state]
+
+            epoch_loss += loss.item() * y.numel()
+            epoch_n += y.numel()
+            prog["window"] += 1
+            prog["tokens_seen"] += y.numel()
+            rate = epoch_n / max(time.time() - t_epoch, 1e-9)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}",
+                            ppl=f"{math.exp(min(loss.item(), 50)):.1f}",
+                            tok_s=f"{rate:.0f}", lr=f"{lr():.2g}")
+            if time.time() - last_ck > cfg.checkpoint_minutes * 60:
+                prog["elapsed_s"] = time.time() - start
+                _save_checkpoint(ckdir, net, opt, prog, hidden, vocab, text)
+                last_ck = time.time()
+        bar.close()
+
+        # Validation, learning-rate decay and early stopping.
+        nll, n = stream_nll(net, valid_stream)
+        valid_ppl = math.exp(nll / n)
+        train_ppl = math.exp(epoch_loss / max(epoch_n, 1))
+        prog["epoch"] += 1
+        prog["window"] = 0
+        hidden = None
+        prog["elapsed_s"] = time.time() - start
+        prog["history"].append({
+            "epoch": prog["epoch"], "lr": lr(), "train_ppl": train_ppl,
+            "valid_ppl": valid_ppl, "tokens_per_s": epoch_n / (time.time() - t_epoch),
+            "elapsed_s": prog["elapsed_s"],
+        })
+        log.info("epoch %d | lr %.2g | train loss %.3f | train ppl %.2f | "
+                 "valid ppl %.2f | %.0f tok/s | %.0fs",
+                 prog["epoch"], lr(), math.log(train_ppl), train_ppl, valid_ppl,
+                 prog["history"][-1]["tokens_per_s"], prog["elapsed_s"])
+        stop = False
+        if valid_ppl < prog["best_valid_ppl"]:
+            prog["best_valid_ppl"] = valid_ppl
+            prog["stalled"] = 0
+            model.record = _record(cfg, prog, net, train_stream, valid_stream, n_words)
+            modelio.save(model, out)
+        else:
+            prog["stalled"] += 1
+            for g in opt.param_groups:
+                g["lr"] = max(g["lr"] * cfg.lr_decay, cfg.min_lr)
+            stop = prog["stalled"] >= cfg.patience
+        if stop:
+            log.info("validation perplexity stalled for %d epochs: stopping",
+                     prog["stalled"])
+            prog["epoch"] = cfg.epochs
+        _save_checkpoint(ckdir, net, opt, prog, None, vocab, text)
+        last_ck = time.time()
+
+    # The record of the kept (best) model, with the final totals.
+    final = modelio.load(out, device=str(device))
+    final.record = _record(cfg, prog, net, train_stream, valid_stream, n_words)
+    final.record["best_valid_ppl"] = prog["best_valid_ppl"]
+    modelio.write_json(out / "training.json", final.record)
+    return out
+
+
+def _record(cfg, prog, net, train_stream, valid_stream, n_words) -> dict:
+    return {
+        "package_version": __version__,
+        "torch_version": torch.__version__,
+        "train_config": asdict(cfg),
+        "parameters": net.n_parameters(),
+        "train_tokens": int(train_stream.numel()),
+        "train_words": n_words,
+        "valid_tokens": int(valid_stream.numel()),
+        "epochs_run": prog["epoch"],
+        "best_valid_ppl": prog["best_valid_ppl"],
+        "wall_time_s": prog["elapsed_s"],
+        "history": prog["history"],
+    }

@@ -1,0 +1,71 @@
+"""Normalisation, tokenisation with offsets, and reading files."""
+
+from __future__ import annotations
+
+import pytest
+
+from surprisal.text import (
+    TextConfig,
+    TextError,
+    decode_lines,
+    normalise_word,
+    read_documents,
+    segment,
+)
+
+
+def test_quote_and_apostrophe_variants_fold_to_ascii():
+    assert normalise_word("\u201cDon\u2019t\u201d", lowercase=False) == '"Don\'t"'
+    assert normalise_word("\u2018o\u2019clock\u2019", lowercase=True) == "'o'clock'"
+
+
+def test_nfc_joins_decomposed_accents():
+    assert normalise_word("cafe\u0301", lowercase=False) == "caf\u00e9"
+
+
+def test_every_token_maps_to_the_word_it_came_from():
+    cfg = TextConfig(lowercase=False)
+    words = ["They", "don\u2019t", "know,", "at", "six", "o'clock", "long-bearded",
+             "cafe\u0301s."]
+    doc = segment([words], cfg)
+    joined = {}
+    for tok, w in zip(doc.tokens, doc.token_word, strict=True):
+        joined[w] = joined.get(w, "") + tok
+    assert [joined[i] for i in range(len(words))] == [
+        normalise_word(w, False) for w in words]
+    assert doc.tokens[:3] == ["They", "do", "n't"]
+
+
+def test_sentences_split_by_line_or_by_sentencizer(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("One sentence here. Another one here.\nA third.\n\nNew doc.\n",
+                 encoding="utf-8")
+    by_line = read_documents(f, TextConfig(sentences="line"))
+    by_spacy = read_documents(f, TextConfig(sentences="spacy"))
+    assert len(by_line) == 2
+    assert by_line[0].sentence == [0, 0, 0, 0, 0, 0, 1, 1]
+    assert by_spacy[0].sentence == [0, 0, 0, 1, 1, 1, 2, 2]
+    assert by_line[1].words == ["New", "doc."]
+
+
+def test_invalid_utf8_names_file_line_and_byte(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_bytes(b"fine line\nsecond line\nthird \xff line\n")
+    with pytest.raises(TextError, match=r"bad.txt line 3: invalid UTF-8 byte 0xff"):
+        decode_lines(f)
+
+
+def test_bom_and_crlf_are_transparent(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_bytes("The caf\u00e9 opened.\n".encode())
+    b.write_bytes(b"\xef\xbb\xbf" + "The caf\u00e9 opened.\r\n".encode())
+    assert decode_lines(a) == decode_lines(b)
+
+
+def test_empty_and_missing_files_are_refused(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(TextError, match="holds no words"):
+        read_documents(empty, TextConfig())
+    with pytest.raises(TextError, match="no such file"):
+        read_documents(tmp_path / "nope.txt", TextConfig())
