@@ -56,6 +56,11 @@ class AlignmentError(ValueError):
     """Stimulus words and model tokens that cannot be mapped onto each other."""
 
 
+def _show(value) -> str:
+    """An id for a message: 7, not np.int64(7)."""
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
 def _attaches_left(word: str) -> bool:
     """A stimulus row the reader saw without a space before it: closing punctuation
     (``.``, ``,``, ``)``) or a clitic split off by the corpus (``n't``, ``'s``)."""
@@ -155,7 +160,7 @@ def score_stimuli(
         except SpanError as err:
             bad = rows.iloc[err.word]
             raise AlignmentError(
-                f"item {bad[item]!r}, position {bad[position]}: the model token "
+                f"item {_show(bad[item])}, position {bad[position]}: the model token "
                 f"{err.token!r} covers parts of the stimulus word {bad[word]!r} and "
                 f"the next one; merge the two rows or split them where the "
                 f"tokeniser does") from None
@@ -245,12 +250,12 @@ def _raise_mismatch(words, tokens, text, word_of_char, reach, item):
     far = max(reach[-1]) if reach else 0
     if far >= len(text):
         raise AlignmentError(
-            f"item {item!r}: the words end but {len(tokens) - matched} tokens remain, "
+            f"item {_show(item)}: the words end but {len(tokens) - matched} tokens remain, "
             f"starting with {tokens[matched:matched + 3]!r}")
     w = int(word_of_char[far])
     tok = tokens[matched] if matched < len(tokens) else "(no more tokens)"
     raise AlignmentError(
-        f"item {item!r}, position {w + 1}: stimulus word {words[w]!r} does not match "
+        f"item {_show(item)}, position {w + 1}: stimulus word {words[w]!r} does not match "
         f"token {tok!r} (token {matched + 1}); the token file and the stimuli "
         f"hold different text here")
 
@@ -293,11 +298,12 @@ def tokens_to_words(
         case the surprisal is NaN.
     """
     out = []
-    tok_groups = dict(tuple(tokens.groupby("item", sort=False)))
+    # Item ids are matched as strings: one file may say 1 where the other says "1".
+    tok_groups = {str(k): g for k, g in tokens.groupby("item", sort=False)}
     for key, rows in stimuli.sort_values([item, position]).groupby(item, sort=False):
-        if key not in tok_groups:
-            raise AlignmentError(f"item {key!r}: the token file has no tokens for it")
-        t = tok_groups[key].sort_values("token_index")
+        if str(key) not in tok_groups:
+            raise AlignmentError(f"item {_show(key)}: the token file has no tokens for it")
+        t = tok_groups[str(key)].sort_values("token_index")
         spelled = rows[word].astype(str).tolist()
         if variants:
             for i, p in enumerate(rows[position]):
@@ -322,7 +328,7 @@ def tokens_to_words(
     if variants:
         log.info("%s: %d words matched through a spelling variant", name,
                  len(variants))
-    missing = set(tok_groups) - set(stimuli[item])
+    missing = set(tok_groups) - set(stimuli[item].astype(str))
     if missing:
         raise AlignmentError(
             f"the token file has items the stimuli lack: {sorted(missing)[:5]}")

@@ -262,3 +262,85 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
             log.info("%d of %d words hold an out-of-vocabulary token (oov column)",
                      n_oov, len(table))
     write_table(table, output, fmt)
+
+
+@main.command()
+@click.argument("tokens", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("stimuli", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default="model", show_default=True,
+              help="Model name, used in the output columns.")
+@click.option("--unit", type=click.Choice(["bits", "nats", "log10"]), default="bits",
+              show_default=True, help="Unit of the surprisal column of TOKENS.")
+@click.option("--item-col", default="item", show_default=True)
+@click.option("--position-col", default="position", show_default=True)
+@click.option("--word-col", default="word", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Output file [default: TSV on stdout].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+def align(tokens, stimuli, name, unit, item_col, position_col, word_col, output,
+          fmt):
+    """Map a per-token surprisal file (lm-zoo TSV, or a table with item, token and
+    surprisal columns) onto the words of a STIMULI table, in bits."""
+    from surprisal.align import AlignmentError, tokens_to_words
+    from surprisal.corpora import CorpusError, read_stimuli_file
+    from surprisal.corpora.published import read_token_table
+
+    try:
+        corpus = read_stimuli_file(stimuli, item=item_col, position=position_col,
+                                   word=word_col)
+        toks = read_token_table(tokens, unit=unit)
+        table = tokens_to_words(corpus.stimuli, toks, name)
+    except (AlignmentError, CorpusError, ValueError) as err:
+        _fail(str(err))
+    write_table(table, output, fmt)
+
+
+@main.command("check-alignment")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--measure", default="rt", show_default=True,
+              help="Reading-time column.")
+@click.option("--surprisal", "surprisal_col", default="surprisal_bits",
+              show_default=True, help="Surprisal column.")
+@click.option("--length", default="length", show_default=True,
+              help="Word-length column (computed from --word-col when absent).")
+@click.option("--item-col", default="item", show_default=True)
+@click.option("--position-col", default="position", show_default=True)
+@click.option("--threshold", type=float, default=4.0, show_default=True,
+              help="|t| of a lead effect that flags a misaligned table.")
+def check_alignment(table, measure, surprisal_col, length, item_col, position_col,
+                    threshold):
+    """Regress reading time on words z-3 .. z+2 of a merged TABLE and flag effects
+    of words not yet displayed; also fit shifts of -2 .. +2. Exits with status 3
+    when the table looks misaligned."""
+    import warnings
+
+    from surprisal.analysis import check_alignment_file
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = check_alignment_file(table, measure, surprisal_col, length=length,
+                                       item=item_col, position=position_col,
+                                       threshold=threshold)
+        except (KeyError, ValueError) as err:
+            _fail(str(err))
+    click.echo(res.summary())
+    if res.flagged:
+        log.warning("%s looks misaligned: see the lead effects above", table)
+        sys.exit(3)
+
+
+@main.command()
+@click.argument("config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the report into.")
+def report(config, out):
+    """Run the regression analysis described by CONFIG (JSON or TOML) and write a
+    report folder: Markdown, HTML, LaTeX and CSV tables, PNG and PDF figures."""
+    from surprisal.analysis import make_report
+
+    try:
+        res = make_report(config, out)
+    except (KeyError, ValueError, FileNotFoundError) as err:
+        _fail(str(err))
+    click.echo(str(res.out_dir))

@@ -378,3 +378,42 @@ def read_gpt3_logprobs(path: str | Path) -> pd.DataFrame:
         }
     )
     return _finish(out)
+
+
+def read_token_table(path: str | Path, *, unit: Unit = "bits") -> pd.DataFrame:
+    """Read per-token surprisal: an lm-zoo TSV, or any CSV/TSV with the columns
+    ``item``, ``token`` and ``surprisal`` (and optionally ``token_index``; file
+    order otherwise).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (``.csv`` is comma-separated, anything else tab-separated).
+    unit : {'bits', 'nats'}
+        Unit of the file's surprisal column.
+    """
+    path = require_file(path, "per-token surprisal file")
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(65536)
+    if "sentence_id\ttoken_id\ttoken\tsurprisal" in head:
+        return read_lmzoo_surprisals(path, unit=unit)
+    table = pd.read_csv(path, sep="," if path.suffix.lower() == ".csv" else "\t",
+                        quoting=3, keep_default_na=False, dtype=str)
+    require_columns(table, ["item", "token", "surprisal"], path)
+    surprisal = _numeric(table, "surprisal", path, 2)
+    out = pd.DataFrame({
+        "item": _item_values(table["item"]),
+        "token": table["token"].map(_bpe_to_space),
+        "surprisal_bits": to_bits(surprisal, unit),
+        "first_in_context": surprisal.isna().to_numpy(),
+    })
+    if "token_index" in table:
+        out["order"] = _numeric(table, "token_index", path, 2)
+        out = out.sort_values(["item", "order"], kind="stable").drop(columns="order")
+    return _finish(out)
+
+
+def _item_values(items: pd.Series) -> pd.Series:
+    """Item ids as integers when every id is one, else as strings."""
+    numbers = pd.to_numeric(items, errors="coerce")
+    return numbers.astype("int64") if numbers.notna().all() else items
