@@ -20,7 +20,7 @@ from surprisal.sources import brown_sentences, brown_texts
 from surprisal.train import TrainConfig, train
 
 SETTINGS = dict(
-    epochs=8, batch_size=32, bptt=35, lr=0.002, clip=0.25, seed=1,
+    epochs=5, batch_size=32, bptt=35, lr=0.002, clip=0.25, seed=1,
     max_vocab=20000, patience=2, dtype="bfloat16", checkpoint_minutes=3,
     model=dict(cell="delta", embedding=256, hidden=256, layers=1, dropout=0.3,
                tie_weights=True),

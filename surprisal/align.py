@@ -250,13 +250,13 @@ def _raise_mismatch(words, tokens, text, word_of_char, reach, item):
     far = max(reach[-1]) if reach else 0
     if far >= len(text):
         raise AlignmentError(
-            f"item {_show(item)}: the words end but {len(tokens) - matched} tokens remain, "
-            f"starting with {tokens[matched:matched + 3]!r}")
+            f"item {_show(item)}: the words end but {len(tokens) - matched} tokens "
+            f"remain, starting with {tokens[matched:matched + 3]!r}")
     w = int(word_of_char[far])
     tok = tokens[matched] if matched < len(tokens) else "(no more tokens)"
     raise AlignmentError(
-        f"item {_show(item)}, position {w + 1}: stimulus word {words[w]!r} does not match "
-        f"token {tok!r} (token {matched + 1}); the token file and the stimuli "
+        f"item {_show(item)}, position {w + 1}: stimulus word {words[w]!r} does not "
+        f"match token {tok!r} (token {matched + 1}); the token file and the stimuli "
         f"hold different text here")
 
 
@@ -302,7 +302,8 @@ def tokens_to_words(
     tok_groups = {str(k): g for k, g in tokens.groupby("item", sort=False)}
     for key, rows in stimuli.sort_values([item, position]).groupby(item, sort=False):
         if str(key) not in tok_groups:
-            raise AlignmentError(f"item {_show(key)}: the token file has no tokens for it")
+            raise AlignmentError(
+                f"item {_show(key)}: the token file has no tokens for it")
         t = tok_groups[str(key)].sort_values("token_index")
         spelled = rows[word].astype(str).tolist()
         if variants:

@@ -22,8 +22,11 @@ from .published import (
     read_pauli_levinson,
     to_bits,
 )
+from .tables import analysis_table, natural_stories_table
 
 __all__ = [
+    "analysis_table",
+    "natural_stories_table",
     "natural_stories_text_variants",
     "Corpus",
     "CorpusError",
