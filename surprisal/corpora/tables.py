@@ -18,7 +18,7 @@ from .merge import merge_measures
 
 logger = logging.getLogger(__name__)
 
-PUBLISHED_NS = ("gpt2", "grnn", "txl", "ngram")
+PUBLISHED_NS = ("gpt2", "grnn", "txl", "ngram", "gpt3")
 
 
 def analysis_table(
@@ -100,8 +100,11 @@ def natural_stories_table(
     published_root : str or Path, optional
         Folder of Boyce & Levy (2023)'s files (``gpt_surp.txt`` ...); needed when
         ``published`` is not empty.
-    published : sequence of {"gpt2", "grnn", "txl", "ngram"}
-        Published models whose surprisal joins ours, as ``surprisal_bits_<name>``.
+    published : sequence of {"gpt2", "grnn", "txl", "ngram", "gpt3"}
+        Published models whose surprisal joins ours, as ``surprisal_bits_<name>``:
+        Boyce & Levy (2023)'s GPT-2, GRNN LSTM, Transformer-XL and 5-gram files
+        (in ``published_root``), and the corpus's own GPT-3 log-probabilities
+        (``probs/all_stories_gpt3.csv`` in ``root``).
     alignment : {"corrected", "released"}
         Pairing of RTs and words (see :func:`read_natural_stories`).
     measures : {"mean", "per_subject"}
@@ -118,13 +121,14 @@ def natural_stories_table(
     from surprisal.align import score_stimuli, tokens_to_words
 
     from .natural_stories import natural_stories_text_variants, read_natural_stories
-    from .published import read_boyce_levy_2023
+    from .published import read_boyce_levy_2023, read_gpt3_logprobs
 
     corpus = read_natural_stories(root, measures=measures, alignment=alignment)
     model = model if model is not None else modelio.load()
     tables = [score_stimuli(corpus.stimuli, model)]
+    boyce = [p for p in published if p != "gpt3"]
     if published:
-        if published_root is None:
+        if boyce and published_root is None:
             raise ValueError("published models need published_root, the folder of "
                              "Boyce & Levy (2023)'s files")
         variants = natural_stories_text_variants(root)
@@ -132,7 +136,10 @@ def natural_stories_table(
             if name not in PUBLISHED_NS:
                 raise ValueError(f"published model {name!r} is not one of "
                                  f"{PUBLISHED_NS}")
-            toks = read_boyce_levy_2023(published_root, model=name)
+            if name == "gpt3":
+                toks = read_gpt3_logprobs(Path(root) / "probs/all_stories_gpt3.csv")
+            else:
+                toks = read_boyce_levy_2023(published_root, model=name)
             tables.append(tokens_to_words(corpus.stimuli, toks, name,
                                           variants=variants))
     return analysis_table(corpus, tables, measure="rt")
