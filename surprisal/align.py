@@ -93,6 +93,7 @@ def score_stimuli(
     word: str = "word",
     sentence: str | None = "sentence",
     group: str | None = None,
+    allow_gaps: bool = False,
     **options,
 ) -> pd.DataFrame:
     """Score a stimuli table, one row per stimulus row, each word in its context.
@@ -112,6 +113,10 @@ def score_stimuli(
     group : str, optional
         Column whose values make one document, read as one stream: by default each
         item is one document.
+    allow_gaps : bool
+        Positions must run 1, 2, 3 ... within each item, because a missing word
+        changes the context of every later word. A gap is an error unless this is
+        True, in which case it is logged and the words are read as given.
     **options
         Passed to :func:`surprisal.score.score_documents` (``unit``, ``reset``,
         ``punct``, ``batch_size``, ``dtype``).
@@ -140,6 +145,8 @@ def score_stimuli(
     if table.duplicated(keys).any():
         dup = table[table.duplicated(keys, keep=False)].head(2)
         raise AlignmentError(f"stimuli hold the same {keys} twice:\n{dup}")
+
+    _check_gaps(table, item, position, allow_gaps)
 
     docs, doc_rows = [], []
     text_config = model.text
@@ -171,6 +178,24 @@ def score_stimuli(
     ordered = pd.concat(doc_rows)
     scored.index = ordered.index
     return pd.concat([ordered, scored], axis=1).loc[stimuli.index]
+
+
+def _check_gaps(table: pd.DataFrame, item: str, position: str, allow: bool) -> None:
+    pos = table[position].to_numpy()
+    same_item = (table[item].to_numpy()[1:] == table[item].to_numpy()[:-1])
+    jumps = np.flatnonzero(same_item & (pos[1:] != pos[:-1] + 1))
+    if not len(jumps):
+        return
+    rows = table.iloc[jumps]
+    where = ", ".join(
+        f"item {_show(i)} after position {p}"
+        for i, p in zip(rows[item][:5], rows[position][:5], strict=True))
+    message = (f"{len(jumps)} gaps in the word positions ({where}); the words "
+               f"after a gap are read without the missing ones")
+    if not allow:
+        raise AlignmentError(message + ": complete the stimuli, or pass "
+                             "allow_gaps=True to score them as they are")
+    log.warning(message)
 
 
 def score_stimuli_file(path: str | Path, model, *, item: str, position: str,

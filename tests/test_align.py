@@ -171,3 +171,12 @@ def test_cli_score_stimuli_and_align(model, tmp_path):
                                     "--word-col", "text"])
     assert res.exit_code == 1
     assert "position 2" in res.output and "'dog'" in res.output
+
+
+def test_a_gap_in_positions_is_refused_unless_allowed(model, caplog):
+    stim = pd.DataFrame({"item": [3, 3, 3], "position": [1, 2, 4],
+                         "word": ["The", "old", "mill."], "sentence": 1})
+    with pytest.raises(AlignmentError, match="item 3 after position 2"):
+        score_stimuli(stim, model)
+    out = score_stimuli(stim, model, allow_gaps=True)
+    assert len(out) == 3 and "1 gaps in the word positions" in caplog.text
