@@ -75,6 +75,19 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
         raise
 
 
+def _write_via_temp(path: Path, write) -> None:
+    """Let ``write(tmp_path)`` fill a temporary file, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_json(path: str | Path, obj: dict) -> None:
     atomic_write(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
@@ -90,14 +103,9 @@ def save(model: Model, directory: str | Path) -> Path:
         "text": asdict(model.text),
     }
     write_json(d / "config.json", config)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".vocab.tsv.")
-    os.close(fd)
-    model.vocab.save(tmp)
-    os.replace(tmp, d / "vocab.tsv")
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".model.safetensors.")
-    os.close(fd)
-    save_model(model.net, tmp, metadata={"format": FORMAT})
-    os.replace(tmp, d / "model.safetensors")
+    _write_via_temp(d / "vocab.tsv", model.vocab.save)
+    _write_via_temp(d / "model.safetensors",
+                    lambda tmp: save_model(model.net, tmp, metadata={"format": FORMAT}))
     if model.record:
         write_json(d / "training.json", model.record)
     return d
