@@ -199,13 +199,30 @@ def _check_gaps(table: pd.DataFrame, item: str, position: str, allow: bool) -> N
 
 
 def score_stimuli_file(path: str | Path, model, *, item: str, position: str,
-                       word: str, **options) -> pd.DataFrame:
+                       word: str, sentence: str | None = None,
+                       **options) -> pd.DataFrame:
     """Read a CSV/TSV stimuli file (see :func:`surprisal.corpora.read_stimuli_file`)
-    and score it with :func:`score_stimuli`."""
-    from surprisal.corpora import read_stimuli_file
+    and score it with :func:`score_stimuli`.
 
-    corpus = read_stimuli_file(path, item=item, position=position, word=word)
-    return score_stimuli(corpus.stimuli, model, **options)
+    ``sentence`` names the file's sentence column; by default a column called
+    ``sentence`` is used when the file has one, and sentences are guessed (with a
+    warning) when it has none.
+    """
+    from surprisal.corpora import read_stimuli_file
+    from surprisal.corpora.base import CorpusError
+
+    if sentence is None:
+        try:
+            header = pd.read_csv(path, sep=None, engine="python", nrows=0)
+        except (ValueError, OSError, UnicodeDecodeError):
+            header = pd.DataFrame()
+        sentence = "sentence" if "sentence" in header.columns else None
+    corpus = read_stimuli_file(path, item=item, position=position, word=word,
+                               sentence=sentence)
+    try:
+        return score_stimuli(corpus.stimuli, model, **options)
+    except CorpusError as err:
+        raise AlignmentError(str(err)) from err
 
 
 def _norm(s: str) -> str:
@@ -294,6 +311,7 @@ def tokens_to_words(
     position: str = "position",
     word: str = "word",
     variants: dict | None = None,
+    match: str = "item",
 ) -> pd.DataFrame:
     """Map published per-token surprisal onto stimulus words.
 
@@ -313,6 +331,10 @@ def tokens_to_words(
         are matched against the variant, the output keeps the stimulus word, and
         the count is logged. See
         :func:`surprisal.corpora.natural_stories_text_variants`.
+    match : {"item", "order"}
+        ``item``: the token file's ``item`` ids are the stimuli's items.
+        ``order``: the token file is one stream in file order (its ids number
+        sentences, say), matched against all words in item and position order.
 
     Returns
     -------
@@ -322,18 +344,34 @@ def tokens_to_words(
         and ``no_context_<name>``: True where a token had no real value, in which
         case the surprisal is NaN.
     """
-    out = []
-    # Item ids are matched as strings: one file may say 1 where the other says "1".
-    tok_groups = {str(k): g for k, g in tokens.groupby("item", sort=False)}
-    for key, rows in stimuli.sort_values([item, position]).groupby(item, sort=False):
-        if str(key) not in tok_groups:
+    stimuli = stimuli.sort_values([item, position], kind="stable")
+    if match == "order":
+        groups = [("all", stimuli, tokens)]
+    elif match == "item":
+        # Item ids are matched as strings: one file may say 1 where the other "1".
+        tok_groups = {str(k): g for k, g in tokens.groupby("item", sort=False)}
+        missing = set(tok_groups) - set(stimuli[item].astype(str))
+        if missing:
             raise AlignmentError(
-                f"item {_show(key)}: the token file has no tokens for it")
-        t = tok_groups[str(key)].sort_values("token_index")
+                f"the token file has items the stimuli lack: {sorted(missing)[:5]}; "
+                f"if it numbers sentences rather than items, match in order")
+        groups = []
+        for key, rows in stimuli.groupby(item, sort=False):
+            if str(key) not in tok_groups:
+                raise AlignmentError(
+                    f"item {_show(key)}: the token file has no tokens for it")
+            groups.append((key, rows, tok_groups[str(key)]))
+    else:
+        raise ValueError(f"match={match!r} is not one of 'item', 'order'")
+
+    out = []
+    for key, rows, t in groups:
+        if match == "item":
+            t = t.sort_values("token_index", kind="stable")
         spelled = rows[word].astype(str).tolist()
         if variants:
-            for i, p in enumerate(rows[position]):
-                spelled[i] = variants.get((key, p), spelled[i])
+            spelled = [variants.get((i, p), w) for i, p, w in
+                       zip(rows[item], rows[position], spelled, strict=True)]
         w = align_tokens(spelled, t.token.astype(str).tolist(), item=key)
         n = len(rows)
         s = np.bincount(w, weights=t.surprisal_bits.to_numpy(float), minlength=n)
@@ -354,8 +392,4 @@ def tokens_to_words(
     if variants:
         log.info("%s: %d words matched through a spelling variant", name,
                  len(variants))
-    missing = set(tok_groups) - set(stimuli[item].astype(str))
-    if missing:
-        raise AlignmentError(
-            f"the token file has items the stimuli lack: {sorted(missing)[:5]}")
     return pd.concat(out, ignore_index=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,20 @@ def _load_model(model_dir: Path | None, device: str = "cpu"):
         return modelio.load(model_dir, device=str(modelio.resolve_device(device)))
     except modelio.ModelError as err:
         _fail(str(err))
+
+
+def _check_output(out: Path | None, fmt: str) -> None:
+    """Refuse an output that cannot be written before any work is done."""
+    if fmt == "parquet":
+        if out is None:
+            _fail("--format parquet needs -o FILE; Parquet is not written to stdout")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            _fail("Parquet output needs pyarrow: pip install pyarrow, or write "
+                  "-o FILE.tsv or FILE.csv")
+    if out is not None and not out.parent.is_dir():
+        _fail(f"-o {out}: the folder {out.parent} does not exist; create it first")
 
 
 def write_table(table, out: Path | None, fmt: str | None) -> None:
@@ -78,7 +93,8 @@ def main(verbose: int) -> None:
               help="Validation text.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Model directory to write.")
-@click.option("--format", "fmt", type=click.Choice(["auto", "text", "brown"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["auto", "text", "brown", "gutenberg"]),
               default="auto", show_default=True, help="Layout of the input files.")
 @click.option("--cell", type=click.Choice(["delta", "lstm", "gru", "elman"]),
               default="delta", show_default=True, help="Recurrent cell.")
@@ -137,7 +153,12 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
           batch_size, bptt, optimizer, lr, clip, patience, min_count, max_vocab,
           cased, sentences, seed, dtype, checkpoint_minutes, resume, device,
           no_progress):
-    """Train a language model on plain text (or Brown) and write a model directory."""
+    """Train a language model on plain text (or Brown) and write a model directory.
+
+    Started with ``torchrun --nproc_per_node N -m surprisal train ...`` it trains
+    in N processes with DistributedDataParallel; --batch-size is the global batch
+    and must be a multiple of N.
+    """
     from surprisal.modelio import ModelError
     from surprisal.text import TextError
     from surprisal.train import TrainConfig
@@ -159,7 +180,9 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
         path = run(cfg, resume=resume, progress=not no_progress)
     except (TextError, ModelError, FileNotFoundError, ValueError) as err:
         _fail(str(err))
-    click.echo(str(path))
+    # Under torchrun every process returns here; the path is printed once.
+    if os.environ.get("RANK", "0") == "0":
+        click.echo(str(path))
 
 
 @main.command()
@@ -209,7 +232,8 @@ def evaluate(model_dir, file, batch_size, reset, device):
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
               help="Documents scored in parallel (never changes a value).")
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16"]),
-              default="float32", show_default=True)
+              default="float32", show_default=True,
+              help="Precision of the network; log-probabilities stay float32.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
               show_default=True)
 @click.option("--stimuli", type=click.Path(path_type=Path), default=None,
@@ -220,17 +244,65 @@ def evaluate(model_dir, file, batch_size, reset, device):
               help="Stimuli: the word position column.")
 @click.option("--word-col", default="word", show_default=True,
               help="Stimuli: the word column.")
+@click.option("--sentences", "sentence_rule", type=click.Choice(["line", "spacy"]),
+              default=None,
+              help="A line is one sentence, or spaCy's sentencizer splits lines "
+                   "[default: the model's own rule].")
+@click.option("--sentence-col", default=None,
+              help="Stimuli: the sentence column [default: 'sentence' when the "
+                   "file has one; otherwise sentences are guessed, with a warning].")
+@click.option("--compile", "compile_softmax", is_flag=True,
+              help="Fuse the softmax statistics with torch.compile: about 10 s "
+                   "once, then faster; for large inputs.")
 def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
-          dtype, device, stimuli, item_col, position_col, word_col):
+          dtype, device, stimuli, item_col, position_col, word_col, sentence_rule,
+          sentence_col, compile_softmax):
     """Surprisal of every word of FILE (plain text: one sentence per line, a blank
-    line between documents), or of every row of a --stimuli table."""
+    line between documents), or of every row of a --stimuli table.
+
+    FILE is read and scored a group of documents at a time and TSV/CSV rows are
+    written as they come (to -o only when all are done), so memory does not grow
+    with the file. Parquet output and --stimuli are written as one table.
+    """
     from surprisal.text import TextError
 
     if (file is None) == (stimuli is None):
         _fail("give either FILE or --stimuli FILE")
+    if fmt is None and output is not None:
+        suffix = output.suffix.lower().lstrip(".")
+        fmt = {"txt": "tsv", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix)
+        if fmt not in FORMATS:
+            _fail(f"-o {output}: cannot tell the format from the extension "
+                  f"'.{suffix}'; use --format {{{','.join(FORMATS)}}}")
+    fmt = fmt or "tsv"
+    _check_output(output, fmt)
     model = _load_model(model_dir, device)
+    if sentence_rule is not None:
+        import dataclasses
+
+        model.text = dataclasses.replace(model.text, sentences=sentence_rule)
+    if compile_softmax:
+        from surprisal.score import set_score_head
+
+        set_score_head("compile")
     options = dict(unit=unit, reset=reset, punct=punct, batch_size=batch_size,
                    dtype=dtype)
+    col = f"surprisal_{unit}"
+    totals = {"rows": 0, "oov": 0}
+
+    def checked(tables):
+        for table in tables:
+            bad = ~np.isfinite(table[col].to_numpy(dtype=float))
+            if punct == "drop" and "has_punct" in table:
+                bad &= ~table["has_punct"].to_numpy()
+            if bad.any():
+                _fail(f"{int(bad.sum())} rows have a non-finite {col}; this is a "
+                      f"bug, please report it with the input")
+            totals["rows"] += len(table)
+            if not tokens and "oov" in table:
+                totals["oov"] += int(table["oov"].sum())
+            yield table
+
     try:
         if stimuli is not None:
             if tokens:
@@ -238,30 +310,31 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
             from surprisal.align import AlignmentError, score_stimuli_file
 
             try:
-                table = score_stimuli_file(stimuli, model, item=item_col,
-                                           position=position_col, word=word_col,
-                                           **options)
-            except AlignmentError as err:
-                _fail(str(err))
+                tables = [score_stimuli_file(stimuli, model, item=item_col,
+                                             position=position_col, word=word_col,
+                                             sentence=sentence_col, **options)]
+            except (AlignmentError, ValueError) as err:
+                hint = (" (name the columns with --item-col, --position-col, "
+                        "--word-col, --sentence-col)" if "column" in str(err) else "")
+                _fail(f"{err}{hint}")
         else:
-            from surprisal.score import score_file
+            from surprisal.score import iter_score_file
 
-            table = score_file(file, model, tokens=tokens, **options)
+            tables = iter_score_file(file, model, tokens=tokens, **options)
+        if fmt == "parquet":
+            import pandas as pd
+
+            write_table(pd.concat(list(checked(tables)), ignore_index=True),
+                        output, fmt)
+        else:
+            from surprisal.score import write_rows
+
+            write_rows(checked(tables), output, fmt)
     except (TextError, ValueError) as err:
         _fail(str(err))
-    col = f"surprisal_{unit}"
-    bad = ~np.isfinite(table[col].to_numpy(dtype=float))
-    if punct == "drop" and "has_punct" in table:
-        bad &= ~table["has_punct"].to_numpy()
-    if bad.any():
-        _fail(f"{int(bad.sum())} rows have a non-finite {col}; this is a bug, "
-              f"please report it with the input")
-    if not tokens and "oov" in table:
-        n_oov = int(table["oov"].sum())
-        if n_oov:
-            log.info("%d of %d words hold an out-of-vocabulary token (oov column)",
-                     n_oov, len(table))
-    write_table(table, output, fmt)
+    if totals["oov"]:
+        log.info("%d of %d words hold an out-of-vocabulary token (oov column)",
+                 totals["oov"], totals["rows"])
 
 
 @main.command()
@@ -269,27 +342,34 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
 @click.argument("stimuli", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", default="model", show_default=True,
               help="Model name, used in the output columns.")
-@click.option("--unit", type=click.Choice(["bits", "nats", "log10"]), default="bits",
+@click.option("--unit", type=click.Choice(["bits", "nats"]), default="bits",
               show_default=True, help="Unit of the surprisal column of TOKENS.")
+@click.option("--match", type=click.Choice(["item", "order"]), default="item",
+              show_default=True,
+              help="Match the token file's ids to the stimuli's items, or read the "
+                   "token file as one stream in order (when its ids number "
+                   "sentences, as lm-zoo's do).")
 @click.option("--item-col", default="item", show_default=True)
 @click.option("--position-col", default="position", show_default=True)
 @click.option("--word-col", default="word", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Output file [default: TSV on stdout].")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
-def align(tokens, stimuli, name, unit, item_col, position_col, word_col, output,
-          fmt):
+def align(tokens, stimuli, name, unit, match, item_col, position_col, word_col,
+          output, fmt):
     """Map a per-token surprisal file (lm-zoo TSV, or a table with item, token and
     surprisal columns) onto the words of a STIMULI table, in bits."""
     from surprisal.align import AlignmentError, tokens_to_words
     from surprisal.corpora import CorpusError, read_stimuli_file
     from surprisal.corpora.published import read_token_table
 
+    suffix = output.suffix.lower() if output else ""
+    _check_output(output, fmt or ("parquet" if suffix == ".parquet" else "tsv"))
     try:
         corpus = read_stimuli_file(stimuli, item=item_col, position=position_col,
                                    word=word_col)
         toks = read_token_table(tokens, unit=unit)
-        table = tokens_to_words(corpus.stimuli, toks, name)
+        table = tokens_to_words(corpus.stimuli, toks, name, match=match)
     except (AlignmentError, CorpusError, ValueError) as err:
         _fail(str(err))
     write_table(table, output, fmt)
@@ -302,7 +382,7 @@ def align(tokens, stimuli, name, unit, item_col, position_col, word_col, output,
 @click.option("--surprisal", "surprisal_col", default="surprisal_bits",
               show_default=True, help="Surprisal column.")
 @click.option("--length", default="length", show_default=True,
-              help="Word-length column (computed from --word-col when absent).")
+              help="Word-length column (computed from the word column when absent).")
 @click.option("--item-col", default="item", show_default=True)
 @click.option("--position-col", default="position", show_default=True)
 @click.option("--threshold", type=float, default=4.0, show_default=True,

@@ -21,10 +21,17 @@ from __future__ import annotations
 
 import bisect
 import functools
+import logging
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# A sentence end followed by the start of another sentence within one line.
+_INNER_END = re.compile(r"[.!?][\"')\]]*\s+[\"'(\[]*[A-Z]")
 
 UNK = "<unk>"
 EOS = "<eos>"
@@ -241,57 +248,76 @@ def segment(
     return doc
 
 
-def decode_lines(path: str | Path) -> list[str]:
-    """Read a UTF-8 text file as lines: a byte-order mark is dropped, CRLF is LF.
+def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
+    """Read a plain-text file lazily, one document at a time (the layout of
+    :func:`surprisal.text.read_documents`: one sentence per line, a blank line
+    between documents; a byte-order mark is dropped, CRLF and CR end lines).
 
     Raises
     ------
     TextError
-        If the file is missing, is a directory, or is not valid UTF-8; the message
-        names the file, the line and the offending byte.
+        If the file is missing, is a directory, is not valid UTF-8 (named by line
+        and byte, raised when the reader gets there), or holds no words.
     """
     path = Path(path)
     if not path.exists():
         raise TextError(f"{path}: no such file")
     if path.is_dir():
         raise TextError(f"{path}: is a directory; give a text file")
-    data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        byte = data[err.start : err.start + 1].hex()
-        raise TextError(
-            f"{path} line {line}: invalid UTF-8 byte 0x{byte} at file offset "
-            f"{err.start}; re-encode the file as UTF-8 (for example with "
-            f"`iconv -f latin1 -t utf-8`)"
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    block: list[list[str]] = []
+    block_lines: list[int] = []
+    n_docs = 0
+    number = 0
+    check_lines = config.sentences == "line"
+    crowded: list[int] = []
+    with open(path, "rb") as f:
+        offset = 0  # of the line in the file, after a byte-order mark
+        for raw in f:
+            if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                byte = raw[err.start : err.start + 1].hex()
+                raise TextError(
+                    f"{path} line {number + 1}: invalid UTF-8 byte 0x{byte} at file "
+                    f"offset {offset + err.start}; re-encode the file as UTF-8 (for "
+                    f"example with `iconv -f latin1 -t utf-8`)"
+                ) from None
+            offset += len(raw)
+            # A lone CR also ends a line.
+            for line in text.rstrip("\n").rstrip("\r").split("\r"):
+                number += 1
+                if check_lines and _INNER_END.search(line):
+                    crowded.append(number)
+                words = line.split()
+                if words:
+                    block.append(words)
+                    block_lines.append(number)
+                elif block:
+                    yield segment(block, config, block_lines)
+                    n_docs += 1
+                    block, block_lines = [], []
+    if block:
+        yield segment(block, config, block_lines)
+        n_docs += 1
+    if not n_docs:
+        raise TextError(f"{path}: the file holds no words; give a non-empty text file")
+    if crowded:
+        log.warning(
+            "%s: %d lines seem to hold more than one sentence (first: line %d); "
+            "with this model each line is read as one sentence, so put one "
+            "sentence per line or split lines with --sentences spacy",
+            path, len(crowded), crowded[0])
 
 
 def read_documents(path: str | Path, config: TextConfig) -> list[Document]:
     """Read a plain-text file: one sentence (or paragraph) per line, a blank line
-    between documents.
+    between documents (all at once; :func:`iter_documents` reads lazily).
 
     Raises
     ------
     TextError
         If the file cannot be decoded or holds no words.
     """
-    lines = decode_lines(path)
-    docs: list[Document] = []
-    block: list[list[str]] = []
-    block_lines: list[int] = []
-    for number, line in enumerate(lines + [""], start=1):
-        words = line.split()
-        if words:
-            block.append(words)
-            block_lines.append(number)
-        elif block:
-            docs.append(segment(block, config, block_lines))
-            block, block_lines = [], []
-    if not docs:
-        raise TextError(f"{path}: the file holds no words; give a non-empty text file")
-    return docs
+    return list(iter_documents(path, config))

@@ -7,6 +7,22 @@ stalled epochs. The best model so far (by validation perplexity) is kept in the
 output directory; ``OUT/checkpoint/`` holds the latest training state, written
 atomically every ``checkpoint_minutes`` and at the end of every epoch, so that
 ``resume=True`` continues a killed run exactly where it stopped.
+
+Several processes (``torchrun --nproc_per_node N -m surprisal train ...``) train
+one model with DistributedDataParallel (gloo on the CPU, NCCL on CUDA). The
+(B, L) layout of the stream is the same as in one process and its rows are split
+across ranks::
+
+    data (B, L)      rows 0 .. B/N-1  -> rank 0
+                     rows B/N .. 2B/N-1 -> rank 1    ...
+
+Each rank averages the loss over its rows and DDP averages the gradients, so one
+step sees the same global batch as a single process with the same ``batch_size``.
+Rank 0 logs and writes the model and checkpoints; a checkpoint holds the state of
+all B rows and every rank's random state, so a multi-process run resumes exactly
+with the same number of processes (and continues, with other dropout masks, with
+another). Every rank reads the training text itself, so the files must be
+visible to all of them.
 """
 
 from __future__ import annotations
@@ -14,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -96,11 +113,61 @@ class TrainConfig:
     text: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Ranks:
+    """Where this process stands in a distributed run (rank 0 of 1 when alone)."""
+
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+    owns_group: bool = False
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+
+def _start_ranks(device: str) -> _Ranks:
+    """Join the process group that ``torchrun`` describes in the environment."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return _Ranks()
+    import torch.distributed as dist
+
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    owns = False
+    if not dist.is_initialized():
+        cuda = device != "cpu" and torch.cuda.is_available()
+        if cuda:
+            torch.cuda.set_device(local_rank)
+        dist.init_process_group("nccl" if cuda else "gloo")
+        owns = True
+    return _Ranks(dist.get_rank(), dist.get_world_size(), local_rank, owns)
+
+
+def _gather(obj, ranks: _Ranks) -> list:
+    """Every rank's ``obj``, in rank order (on every rank)."""
+    if ranks.world == 1:
+        return [obj]
+    out = [None] * ranks.world
+    torch.distributed.all_gather_object(out, obj)
+    return out
+
+
+def _from_rank0(value: float, ranks: _Ranks, device) -> float:
+    """Rank 0's value on every rank, so that all ranks take the same decisions."""
+    if ranks.world == 1:
+        return value
+    t = torch.tensor([float(value)], dtype=torch.float64, device=device)
+    torch.distributed.broadcast(t, 0)
+    return float(t.item())
+
+
 def _load_text(cfg: TrainConfig, text: TextConfig):
     train_docs = []
     for f in cfg.train:
         train_docs.extend(read_training_file(f, text, cfg.format))
-    valid_docs = read_training_file(cfg.valid, text, cfg.format)
+    valid_docs = read_training_file(cfg.valid, text, cfg.format, split="valid")
     return train_docs, valid_docs
 
 
@@ -133,7 +200,14 @@ def stream_nll(
 
 
 def _save_checkpoint(
-    ckdir: Path, net, opt, progress: dict, state, vocab: Vocab, text: TextConfig
+    ckdir: Path,
+    net,
+    opt,
+    progress: dict,
+    state,
+    vocab: Vocab,
+    text: TextConfig,
+    rank_rng: list[torch.Tensor] | None = None,
 ) -> None:
     ckdir.mkdir(parents=True, exist_ok=True)
     modelio.save(modelio.Model(net, vocab, text), ckdir)
@@ -151,6 +225,8 @@ def _save_checkpoint(
                 keys.append(k)
         meta["state_keys"][str(pid)] = keys
     tensors["rng.cpu"] = torch.get_rng_state()
+    for r, rng in enumerate(rank_rng or []):
+        tensors[f"rng.cpu.rank{r}"] = rng
     if torch.cuda.is_available():
         tensors["rng.cuda"] = torch.cuda.get_rng_state()
     if state is not None:
@@ -164,7 +240,7 @@ def _save_checkpoint(
     modelio.write_json(ckdir / "trainer.json", {"optimizer": meta, **progress})
 
 
-def _load_checkpoint(ckdir: Path, net, opt, device):
+def _load_checkpoint(ckdir: Path, net, opt, device, rank: int = 0):
     tensors = load_file(str(ckdir / "trainer.safetensors"))
     info = json.loads((ckdir / "trainer.json").read_text())
     meta = info["optimizer"]
@@ -172,7 +248,7 @@ def _load_checkpoint(ckdir: Path, net, opt, device):
     for pid, keys in meta["state_keys"].items():
         state[int(pid)] = {k: tensors[f"opt.{pid}.{k}"].to(device) for k in keys}
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-    torch.set_rng_state(tensors["rng.cpu"])
+    torch.set_rng_state(tensors.get(f"rng.cpu.rank{rank}", tensors["rng.cpu"]))
     if "rng.cuda" in tensors and torch.cuda.is_available():
         torch.cuda.set_rng_state(tensors["rng.cuda"])
     hidden = None
@@ -203,16 +279,38 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     -------
     Path
         The model directory (the best model by validation perplexity).
+
+    Notes
+    -----
+    Started by ``torchrun`` (``WORLD_SIZE`` > 1 in the environment), it trains
+    with DistributedDataParallel; see the module docstring.
     """
+    ranks = _start_ranks(cfg.device)
+    try:
+        return _train(cfg, resume, progress, ranks)
+    finally:
+        if ranks.owns_group:
+            torch.distributed.destroy_process_group()
+
+
+def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks: _Ranks) -> Path:
     out = Path(cfg.out)
     ckdir = out / "checkpoint"
     if resume and not (ckdir / "trainer.json").exists():
         raise FileNotFoundError(
             f"{ckdir}: no checkpoint to resume from; run without --resume"
         )
+    if cfg.batch_size % ranks.world:
+        raise ValueError(
+            f"--batch-size {cfg.batch_size} does not split into {ranks.world} "
+            f"processes; use a multiple of {ranks.world}"
+        )
     torch.manual_seed(cfg.seed)
     device = modelio.resolve_device(cfg.device)
+    if device.type == "cuda" and ranks.world > 1:
+        device = torch.device("cuda", ranks.local_rank)
     text = TextConfig(**cfg.text)
+    info = log.info if ranks.main else (lambda *args: None)
 
     # Text, vocabulary and id streams.
     t0 = time.time()
@@ -225,7 +323,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     train_stream = batches.training_stream(train_docs, vocab)
     valid_stream = batches.training_stream(valid_docs, vocab)
     n_words = sum(len(d.words) for d in train_docs)
-    log.info(
+    info(
         "read %d documents, %d words, %d tokens; vocabulary %d (%.1fs)",
         len(train_docs), n_words, train_stream.numel(), len(vocab), time.time() - t0,
     )
@@ -233,10 +331,24 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     mconf = ModelConfig(vocab_size=len(vocab), **cfg.model)
     net = LanguageModel(mconf).to(device)
     opt = _make_optimizer(cfg, net)
-    data = batches.batchify(train_stream, cfg.batch_size).to(device)
+
+    # This rank's rows of the (B, L) layout (all of them in one process).
+    data = batches.batchify(train_stream, cfg.batch_size)
+    rows = cfg.batch_size // ranks.world
+    mine = slice(ranks.rank * rows, (ranks.rank + 1) * rows)
+    data = data[mine].to(device)
     n_win = batches.n_windows(data, cfg.bptt)
-    log.info("%s model, %d parameters, %d windows per epoch",
-             mconf.cell, net.n_parameters(), n_win)
+    info("%s model, %d parameters, %d windows per epoch, %d process(es)",
+         mconf.cell, net.n_parameters(), n_win, ranks.world)
+    step_net = net
+    if ranks.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        step_net = DistributedDataParallel(
+            net, device_ids=[device.index] if device.type == "cuda" else None
+        )
+        # Dropout masks differ across ranks, as across rows in one process.
+        torch.manual_seed(cfg.seed + 1000 * ranks.rank)
 
     prog = {"epoch": 0, "window": 0, "best_valid_ppl": math.inf, "stalled": 0,
             "elapsed_s": 0.0, "history": [], "tokens_seen": 0}
@@ -244,9 +356,22 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     if resume:
         net_state = modelio.load(ckdir, device=str(device)).net.state_dict()
         net.load_state_dict(net_state)
-        prog, hidden = _load_checkpoint(ckdir, net, opt, device)
+        prog, hidden = _load_checkpoint(ckdir, net, opt, device, ranks.rank)
         prog.pop("optimizer", None)
-        log.info("resumed at epoch %d, window %d", prog["epoch"] + 1, prog["window"])
+        if hidden is not None and ranks.world > 1:
+            hidden = [tuple(t[mine] for t in s) for s in hidden]
+        info("resumed at epoch %d, window %d", prog["epoch"] + 1, prog["window"])
+
+    def checkpoint(state) -> None:
+        # Collective: the state of every row and every rank's random state.
+        rng = _gather(torch.get_rng_state(), ranks)
+        if state is not None and ranks.world > 1:
+            parts = _gather([tuple(t.cpu() for t in s) for s in state], ranks)
+            state = [tuple(torch.cat([p[i][j] for p in parts])
+                           for j in range(len(s))) for i, s in enumerate(state)]
+        if ranks.main:
+            _save_checkpoint(ckdir, net, opt, prog, state, vocab, text,
+                             rank_rng=rng if ranks.world > 1 else None)
 
     def lr() -> float:
         return opt.param_groups[0]["lr"]
@@ -262,11 +387,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
     while prog["epoch"] < cfg.epochs:
         net.train()
         epoch_loss, epoch_n, t_epoch = 0.0, 0, time.time()
-        bar = tqdm(total=n_win, initial=prog["window"], disable=not progress,
+        bar = tqdm(total=n_win, initial=prog["window"],
+                   disable=not (progress and ranks.main),
                    desc=f"epoch {prog['epoch'] + 1}", unit="win", leave=False)
         for x, y in batches.windows(data, cfg.bptt, start=prog["window"]):
             with autocast:
-                res = net(x, hidden)
+                res = step_net(x, hidden)
             loss = F.cross_entropy(
                 res.logits.float().reshape(-1, len(vocab)), y.reshape(-1)
             )
@@ -279,21 +405,28 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
             epoch_loss += loss.item() * y.numel()
             epoch_n += y.numel()
             prog["window"] += 1
-            prog["tokens_seen"] += y.numel()
-            rate = epoch_n / max(time.time() - t_epoch, 1e-9)
+            prog["tokens_seen"] += y.numel() * ranks.world
+            rate = epoch_n * ranks.world / max(time.time() - t_epoch, 1e-9)
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}",
                             ppl=f"{math.exp(min(loss.item(), 50)):.1f}",
                             tok_s=f"{rate:.0f}", lr=f"{lr():.2g}")
-            if time.time() - last_ck > cfg.checkpoint_minutes * 60:
+            due = time.time() - last_ck > cfg.checkpoint_minutes * 60
+            if _from_rank0(due, ranks, device):
                 prog["elapsed_s"] = time.time() - start
-                _save_checkpoint(ckdir, net, opt, prog, hidden, vocab, text)
+                checkpoint(hidden)
                 last_ck = time.time()
         bar.close()
 
-        # Validation, learning-rate decay and early stopping.
+        # Validation, learning-rate decay and early stopping (rank 0's figures,
+        # so that every rank decides alike).
         nll, n = stream_nll(net, valid_stream)
-        valid_ppl = math.exp(nll / n)
+        valid_ppl = _from_rank0(math.exp(nll / n), ranks, device)
+        if ranks.world > 1:
+            sums = torch.tensor([epoch_loss, epoch_n], dtype=torch.float64,
+                                device=device)
+            torch.distributed.all_reduce(sums)
+            epoch_loss, epoch_n = float(sums[0]), int(sums[1])
         train_ppl = math.exp(epoch_loss / max(epoch_n, 1))
         prog["epoch"] += 1
         prog["window"] = 0
@@ -301,32 +434,39 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
         prog["elapsed_s"] = time.time() - start
         prog["history"].append({
             "epoch": prog["epoch"], "lr": lr(), "train_ppl": train_ppl,
-            "valid_ppl": valid_ppl, "tokens_per_s": epoch_n / (time.time() - t_epoch),
+            "valid_ppl": valid_ppl,
+            "tokens_per_s": epoch_n / (time.time() - t_epoch),
             "elapsed_s": prog["elapsed_s"],
         })
-        log.info("epoch %d | lr %.2g | train loss %.3f | train ppl %.2f | "
-                 "valid ppl %.2f | %.0f tok/s | %.0fs",
-                 prog["epoch"], lr(), math.log(train_ppl), train_ppl, valid_ppl,
-                 prog["history"][-1]["tokens_per_s"], prog["elapsed_s"])
+        info("epoch %d | lr %.2g | train loss %.3f | train ppl %.2f | "
+             "valid ppl %.2f | %.0f tok/s | %.0fs",
+             prog["epoch"], lr(), math.log(train_ppl), train_ppl, valid_ppl,
+             prog["history"][-1]["tokens_per_s"], prog["elapsed_s"])
         stop = False
         if valid_ppl < prog["best_valid_ppl"]:
             prog["best_valid_ppl"] = valid_ppl
             prog["stalled"] = 0
-            model.record = _record(cfg, prog, net, train_stream, valid_stream, n_words)
-            modelio.save(model, out)
+            if ranks.main:
+                model.record = _record(cfg, prog, net, train_stream, valid_stream,
+                                       n_words)
+                modelio.save(model, out)
         else:
             prog["stalled"] += 1
             for g in opt.param_groups:
                 g["lr"] = max(g["lr"] * cfg.lr_decay, cfg.min_lr)
             stop = prog["stalled"] >= cfg.patience
         if stop:
-            log.info("validation perplexity stalled for %d epochs: stopping",
-                     prog["stalled"])
+            info("validation perplexity stalled for %d epochs: stopping",
+                 prog["stalled"])
             prog["epoch"] = cfg.epochs
-        _save_checkpoint(ckdir, net, opt, prog, None, vocab, text)
+        checkpoint(None)
         last_ck = time.time()
 
     # The record of the kept (best) model, with the final totals.
+    if ranks.world > 1:
+        torch.distributed.barrier()
+    if not ranks.main:
+        return out
     final = modelio.load(out, device=str(device))
     final.record = _record(cfg, prog, net, train_stream, valid_stream, n_words)
     final.record["best_valid_ppl"] = prog["best_valid_ppl"]

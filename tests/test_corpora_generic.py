@@ -39,10 +39,10 @@ def test_tsv_with_sentence_column_and_zero_based(tmp_path):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("i,p,w\n1,1,a\n1,1,b\n", r"line 3: duplicate .*\('1', 1\)"),
+        ("i,p,w\n1,1,a\n1,1,b\n", r"line 3: duplicate .*\(1, 1\)"),
         ("i,p,w\n1,1,a\n1,x2,b\n", r"line 3: position 'x2'"),
         ("i,p,w\n1,1,a\n1,1.5,b\n", r"line 3: position '1.5'"),
-        ("i,p,w\n1,1,a\n1,3,b\n", r"line 2: item '1' jumps from position 1 to 3"),
+        ("i,p,w\n1,1,a\n1,3,b\n", r"line 2: item 1 jumps from position 1 to 3"),
         ("i,p,w\n1,2,a\n", r"starts at position 2"),
         ("i,p,x\n1,1,a\n", r"missing column\(s\) \['w'\]"),
     ],

@@ -117,3 +117,14 @@ def test_punctuation_drop_leaves_out_punctuation_tokens(model):
         england.surprisal_bits.iloc[0])
     assert attach.has_punct.tolist() == [False, False, False, True, False, True]
     assert np.isnan(drop.surprisal_bits[5])
+
+
+def test_punctuation_drop_keeps_hyphens_inside_words(model):
+    doc = segment([["the", "long-bearded", "man", "(left)."]], model.text)
+    attach = score_documents([doc], model)
+    drop = score_documents([doc], model, punct="drop")
+    toks = score_documents([doc], model, tokens=True)
+    assert drop.surprisal_bits[1] == pytest.approx(attach.surprisal_bits[1])
+    left = toks[toks.word_index == 4]
+    assert left.token.tolist() == ["(", "left", ")", "."]
+    assert drop.surprisal_bits[3] == pytest.approx(left.surprisal_bits.iloc[1])

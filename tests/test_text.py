@@ -7,7 +7,6 @@ import pytest
 from surprisal.text import (
     TextConfig,
     TextError,
-    decode_lines,
     normalise_word,
     read_documents,
     segment,
@@ -52,14 +51,16 @@ def test_invalid_utf8_names_file_line_and_byte(tmp_path):
     f = tmp_path / "bad.txt"
     f.write_bytes(b"fine line\nsecond line\nthird \xff line\n")
     with pytest.raises(TextError, match=r"bad.txt line 3: invalid UTF-8 byte 0xff"):
-        decode_lines(f)
+        read_documents(f, TextConfig())
 
 
 def test_bom_and_crlf_are_transparent(tmp_path):
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_bytes("The caf\u00e9 opened.\n".encode())
     b.write_bytes(b"\xef\xbb\xbf" + "The caf\u00e9 opened.\r\n".encode())
-    assert decode_lines(a) == decode_lines(b)
+    da, db = read_documents(a, TextConfig()), read_documents(b, TextConfig())
+    assert [d.words for d in da] == [d.words for d in db]
+    assert [d.tokens for d in da] == [d.tokens for d in db]
 
 
 def test_empty_and_missing_files_are_refused(tmp_path):
@@ -69,3 +70,13 @@ def test_empty_and_missing_files_are_refused(tmp_path):
         read_documents(empty, TextConfig())
     with pytest.raises(TextError, match="no such file"):
         read_documents(tmp_path / "nope.txt", TextConfig())
+
+
+def test_lines_holding_several_sentences_are_reported(tmp_path, caplog):
+    f = tmp_path / "crowded.txt"
+    f.write_text('One here.\n"Hello," she said. It is fine.\n', encoding="utf-8")
+    read_documents(f, TextConfig(sentences="line"))
+    assert "1 lines seem to hold more than one sentence (first: line 2)" in caplog.text
+    caplog.clear()
+    read_documents(f, TextConfig(sentences="spacy"))
+    assert "more than one sentence" not in caplog.text

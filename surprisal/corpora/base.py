@@ -223,7 +223,7 @@ def check_positions(
         row = table.loc[label]
         raise CorpusError(
             f"{source}: {where(label)}: duplicate (item, position) = "
-            f"({row['item']!r}, {row['position']}); each word needs a unique "
+            f"({_plain(row['item'])!r}, {row['position']}); each word needs a unique "
             "position within its item"
         )
 
@@ -242,10 +242,15 @@ def check_positions(
         if missing and not allow_gaps:
             after = positions[positions < missing[0]].index[-1]
             raise CorpusError(
-                f"{source}: {where(after)}: item {item!r} jumps from position "
+                f"{source}: {where(after)}: item {_plain(item)!r} jumps from position "
                 f"{missing[0] - 1} to {positions[positions > missing[0]].iloc[0]}"
                 f" (position {missing[0]} missing); add the missing word(s) or "
                 "fix the numbering"
             )
         gaps.extend((item, p) for p in missing)
     return gaps
+
+
+def _plain(value):
+    """A numpy scalar as the Python value, for messages: 1, not np.int64(1)."""
+    return value.item() if hasattr(value, "item") else value

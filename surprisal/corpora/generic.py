@@ -88,9 +88,16 @@ def read_stimuli_file(
         )
     except UnicodeDecodeError as err:
         raise CorpusError(
-            f"{path}: byte {err.start} is not valid {encoding}: {err.reason}; "
-            "re-encode the file or pass encoding="
+            f"{path}: the file is not valid {encoding} ({err.reason}); re-encode "
+            "it as UTF-8 (for example with `iconv -f latin1 -t utf-8`)"
         ) from err
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise CorpusError(
+            f"{path}: cannot read it as a table with a header row ({err}); give a "
+            "CSV or TSV file with one row per word"
+        ) from err
+    if table.empty:
+        raise CorpusError(f"{path}: the table has a header but no rows")
     columns = [item, position, word] + ([sentence] if sentence else [])
     require_columns(table, columns, path)
 
@@ -115,9 +122,15 @@ def read_stimuli_file(
             "position needs the word as displayed"
         )
 
+    # Item ids stay text unless every one is a whole number.
+    items = pd.to_numeric(table[item].str.strip(), errors="coerce")
+    if items.notna().all() and (items % 1 == 0).all():
+        items = items.astype("int64")
+    else:
+        items = table[item]
     stimuli = pd.DataFrame(
         {
-            "item": table[item],
+            "item": items,
             "position": positions.astype("int64") + (1 if zero_based else 0),
             "word": table[word],
         }
@@ -133,6 +146,9 @@ def read_stimuli_file(
             lambda words: sentence_ids_from_punctuation(words)
         )
         notes.append("sentences split after words ending in . ? ! (heuristic)")
+        logger.warning(
+            "%s: no sentence column given; sentences are guessed by splitting after "
+            "words ending in . ? ! (name the column to use the file's own)", path)
     stimuli = add_position_in_sentence(stimuli)[STIMULI_COLUMNS]
 
     logger.info(

@@ -13,16 +13,63 @@ Every cell splits its work in two:
 
 The gate is the share of the old state kept: the Delta-RNN's ``r_t``, the GRU's
 update gate ``z_t`` and the LSTM's forget gate ``f_t``.
+
+The Delta-RNN has two implementations of its time loop, chosen with
+:func:`set_recurrence` or the environment variable ``SURPRISAL_RECURRENCE``:
+
+- ``"eager"``: the generic loop of :class:`Cell` over ``step()``, one autograd node
+  per operation; the reference that the other paths are tested against;
+- ``"script"`` (default): the forward and the backward loop are TorchScript
+  functions behind one autograd node, with the gradient written out by hand (see
+  :class:`_DeltaScan`); the weight gradient of ``V`` and everything that does not
+  depend on the previous step are computed for the whole sequence at once;
+- ``"compile"``: the same two loops compiled by ``torch.compile``. Each new
+  sequence length or batch size compiles again (tens of seconds on a CPU), so it
+  suits long runs of equal-sized windows only.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import warnings
 
 import torch
 from torch import Tensor, nn
 
 State = tuple[Tensor, ...]
+
+RECURRENCES = ("eager", "script", "compile")
+_recurrence = {"name": os.environ.get("SURPRISAL_RECURRENCE", "script")}
+_compiled: dict[str, object] = {}
+
+
+def set_recurrence(name: str) -> None:
+    """Choose the implementation of the Delta-RNN time loop for this process.
+
+    Parameters
+    ----------
+    name : {"eager", "script", "compile"}
+        See the module docstring. The environment variable
+        ``SURPRISAL_RECURRENCE`` sets the initial choice.
+    """
+    if name not in RECURRENCES:
+        raise ValueError(
+            f"recurrence {name!r} is not one of {RECURRENCES}; set "
+            f"SURPRISAL_RECURRENCE or call set_recurrence with one of them"
+        )
+    _recurrence["name"] = name
+
+
+def get_recurrence() -> str:
+    """The implementation of the Delta-RNN time loop in use."""
+    name = _recurrence["name"]
+    if name not in RECURRENCES:
+        raise ValueError(
+            f"SURPRISAL_RECURRENCE={name!r} is not one of {RECURRENCES}; "
+            f"unset it or use one of them"
+        )
+    return name
 
 
 class Cell(nn.Module):
@@ -153,6 +200,52 @@ class DeltaRNNCell(Cell):
         self.b_r = nn.Parameter(torch.zeros(H))
         self._mask: Tensor | None = None
 
+    def forward(
+        self, x: Tensor, state: State | None = None, trace: bool = False
+    ) -> tuple[Tensor, State, Tensor | None, Tensor | None]:
+        """Run the cell over a sequence; see :meth:`Cell.forward`. The time loop
+        is the one chosen by :func:`set_recurrence`."""
+        name = get_recurrence()
+        if name == "eager":
+            return super().forward(x, state, trace)
+        B, T, _ = x.shape
+        if state is None:
+            state = self.init_state(B, x)
+        self.begin(x)
+        h0 = state[0]  # (B, H)
+
+        # Input-driven terms for all steps (as in project()); with the paper's gate
+        # r_t depends on the input only, so its sigmoid is taken here too.
+        wx = x @ self.W.t()  # (B, T, H)
+        a = self.alpha * wx + self.beta1
+        c = self.beta2 * wx + self.b
+        g = wx + self.b_r
+        state_gate = self.gate == "state"
+        if not state_gate:
+            g = torch.sigmoid(g)
+
+        # Under autocast the recurrent matrix product runs in the autocast dtype and
+        # the element-wise update in the dtype of a and c, as in the eager loop.
+        V = self.V
+        if torch.is_autocast_enabled(x.device.type):
+            V = V.to(torch.get_autocast_dtype(x.device.type))
+        h0 = h0.to(a.dtype)
+        with torch.autocast(x.device.type, enabled=False):
+            out = _DeltaScan.apply(a, c, g, V, h0, self._mask, state_gate,
+                                   self.outer == "tanh", name)  # (B, T, H)
+        new_state = (out[:, -1],)
+        if not trace:
+            return out, new_state, None, None
+
+        # Trace for the whole sequence at once, from h_{t-1} and h_t.
+        hprev = torch.cat([h0.unsqueeze(1), out[:, :-1]], dim=1)  # (B, T, H)
+        if state_gate:
+            vh = (hprev.to(V.dtype) @ V.t()).to(a.dtype)
+            g = torch.sigmoid(g + vh)
+        gate = g.mean(dim=-1)  # (B, T)
+        change = (out - hprev).norm(dim=-1)  # (B, T)
+        return out, new_state, gate, change
+
     def begin(self, x: Tensor) -> None:
         self._mask = None
         if self.training and self.inner_dropout > 0:
@@ -182,6 +275,147 @@ class DeltaRNNCell(Cell):
         if self.outer == "tanh":
             h_new = torch.tanh(h_new)
         return h_new, (h_new,), r
+
+
+def _delta_forward_loop(
+    a: Tensor,
+    c: Tensor,
+    g: Tensor,
+    V: Tensor,
+    h0: Tensor,
+    mask: Tensor | None,
+    state_gate: bool,
+    outer_tanh: bool,
+    vh_buf: Tensor | None,
+    u_buf: Tensor | None,
+) -> Tensor:
+    """The Delta-RNN's sequential part. ``a``, ``c``: (B, T, H) input-driven terms;
+    ``g``: the gate ``r`` (paper's gate) or its input part (state-aware gate).
+    ``Vh_t`` and ``u_t = tanh(Vh_t * a_t + c_t)`` are kept in ``vh_buf`` and
+    ``u_buf`` when given (for the backward pass)."""
+    B, T, H = a.shape
+    out = torch.empty_like(a)  # (B, T, H)
+    Vt = V.t()
+    h = h0  # (B, H)
+    for t in range(T):
+        vh = torch.mm(h.to(V.dtype), Vt).to(a.dtype)
+        z = torch.tanh(torch.addcmul(c[:, t], vh, a[:, t]))
+        if vh_buf is not None:
+            vh_buf[:, t] = vh
+        if u_buf is not None:
+            u_buf[:, t] = z
+        if mask is not None:
+            z = z * mask
+        r = torch.sigmoid(g[:, t] + vh) if state_gate else g[:, t]
+        h = torch.lerp(z, h, r)  # (1 - r) * z + r * h
+        if outer_tanh:
+            h = torch.tanh(h)
+        out[:, t] = h
+    return out
+
+
+def _delta_backward_loop(
+    gout: Tensor, d1: Tensor | None, r: Tensor, K: Tensor, V: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Carry the gradient back through time.
+
+    With ``s_t`` the state before ``Phi`` and ``gs_t`` its gradient::
+
+        gs_t      = (gout_t + carry_t) * d1_t        d1 = Phi'(s_t)
+        carry_t-1 = gs_t * r_t + (gs_t * K_t) @ V    K = d s_t / d Vh_t
+
+    Returns every ``gs_t`` (B, T, H) and the gradient of ``h_0`` (B, H).
+    """
+    B, T, H = gout.shape
+    gs_all = torch.empty_like(gout)
+    carry = torch.zeros_like(gout[:, 0])
+    same = V.dtype == gout.dtype
+    for t in range(T - 1, -1, -1):
+        gs = gout[:, t] + carry
+        if d1 is not None:
+            gs = gs * d1[:, t]
+        gs_all[:, t] = gs
+        gvh = gs * K[:, t]
+        if same:
+            carry = torch.addmm(gs * r[:, t], gvh, V)
+        else:
+            carry = gs * r[:, t] + torch.mm(gvh.to(V.dtype), V).to(gs.dtype)
+    return gs_all, carry
+
+
+def _loops(name: str):
+    """The forward and backward loop for a recurrence name, compiled once."""
+    if name not in _compiled:
+        if name == "script":
+            # TorchScript is deprecated in PyTorch 2.x but still the faster of the
+            # two on CPU here (benchmarks/recurrence.py); its warning says nothing
+            # a user can act on.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
+                fns = (torch.jit.script(_delta_forward_loop),
+                       torch.jit.script(_delta_backward_loop))
+        elif name == "compile":
+            fns = (torch.compile(_delta_forward_loop, dynamic=False),
+                   torch.compile(_delta_backward_loop, dynamic=False))
+        else:
+            fns = (_delta_forward_loop, _delta_backward_loop)
+        _compiled[name] = fns
+    return _compiled[name]
+
+
+class _DeltaScan(torch.autograd.Function):
+    """The Delta-RNN recurrence over a whole sequence as one autograd node.
+
+    Forward: :func:`_delta_forward_loop`. Backward, with ``u = tanh(Vh*a + c)``,
+    ``z = m*u`` (``m`` the dropout mask), ``s = z + r*(h_prev - z)``::
+
+        ds/dVh = (1 - r) * m * (1 - u^2) * a  [+ (h_prev - z) * r * (1 - r)]
+        ds/da  = (1 - r) * m * (1 - u^2) * Vh
+        ds/dc  = (1 - r) * m * (1 - u^2)
+        ds/dr  = h_prev - z                      (paper's gate: g is r)
+        ds/dg  = (h_prev - z) * r * (1 - r)      (state-aware gate)
+        dL/dV  = sum over b, t of (dL/dVh_t)^T h_prev_t
+
+    Only the carry of the gradient through ``h`` is sequential. The forward pass
+    keeps ``Vh`` and ``u`` when a gradient will be needed.
+    """
+
+    @staticmethod
+    def forward(ctx, a, c, g, V, h0, mask, state_gate, outer_tanh, name):
+        forward_loop, _ = _loops(name)
+        keep = any(ctx.needs_input_grad[:5])
+        vh = torch.empty_like(a) if keep else None  # (B, T, H)
+        u = torch.empty_like(a) if keep else None  # (B, T, H)
+        out = forward_loop(a, c, g, V, h0, mask, state_gate, outer_tanh, vh, u)
+        ctx.save_for_backward(a, g, V, h0, mask, out, vh, u)
+        ctx.flags = (state_gate, outer_tanh, name)
+        return out
+
+    @staticmethod
+    def backward(ctx, gout):
+        a, g, V, h0, mask, out, vh, u = ctx.saved_tensors
+        state_gate, outer_tanh, name = ctx.flags
+        _, backward_loop = _loops(name)
+        H = a.shape[-1]
+
+        # The forward quantities of all steps at once.
+        hprev = torch.cat([h0.unsqueeze(1), out[:, :-1]], dim=1)  # (B, T, H)
+        du = 1 - u * u if mask is None else mask.unsqueeze(1) * (1 - u * u)
+        z = u if mask is None else u * mask.unsqueeze(1)
+        r = torch.sigmoid(g + vh) if state_gate else g
+        dr = hprev - z  # ds/dr
+        gp_per_gs = (1 - r) * du  # ds/d(Vh*a + c)
+        K = gp_per_gs * a
+        if state_gate:
+            dr = dr * r * (1 - r)  # ds/dg
+            K = K + dr
+        d1 = 1 - out * out if outer_tanh else None
+
+        gs, gh0 = backward_loop(gout.contiguous(), d1, r, K, V)
+        gp = gs * gp_per_gs
+        gvh = gs * K
+        gV = gvh.reshape(-1, H).to(V.dtype).t() @ hprev.reshape(-1, H).to(V.dtype)
+        return gp * vh, gp, gs * dr, gV, gh0, None, None, None, None
 
 
 class ElmanCell(Cell):

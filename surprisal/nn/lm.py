@@ -88,8 +88,9 @@ class LMOutput:
 
     Attributes
     ----------
-    logits : Tensor
-        (B, T, V) unnormalised scores of the next token.
+    logits : Tensor or None
+        (B, T, V) unnormalised scores of the next token; ``None`` when the
+        forward pass was asked not to decode (then see ``hidden``).
     state : list of tuple of Tensor
         Final state of each layer, to carry into the next segment.
     gates : list of Tensor or None
@@ -97,12 +98,16 @@ class LMOutput:
         ``trace``).
     changes : list of Tensor or None
         Per layer, (B, T) norm of the state change.
+    hidden : Tensor or None
+        (B, T, H) output of the last layer, the input of the output layer; only
+        without decoding.
     """
 
-    logits: Tensor
+    logits: Tensor | None
     state: list[State]
     gates: list[Tensor | None] | None = None
     changes: list[Tensor | None] | None = None
+    hidden: Tensor | None = None
 
 
 class LanguageModel(nn.Module):
@@ -138,7 +143,11 @@ class LanguageModel(nn.Module):
         return list(self.layers)
 
     def forward(
-        self, ids: Tensor, state: list[State] | None = None, trace: bool = False
+        self,
+        ids: Tensor,
+        state: list[State] | None = None,
+        trace: bool = False,
+        decode: bool = True,
     ) -> LMOutput:
         """Scores of the next token at every position.
 
@@ -150,6 +159,10 @@ class LanguageModel(nn.Module):
             Carried state, one tuple per layer.
         trace : bool
             Also return per-step gates and state changes.
+        decode : bool
+            Apply the output layer. Without it, ``hidden`` holds the last layer's
+            output, for a caller that applies ``decoder`` in pieces (scoring does,
+            so that the (B, T, V) scores never exist at once).
         """
         x = self.drop(self.embed(ids))  # (B, T, E)
         new_state, gates, changes = [], [], []
@@ -159,6 +172,9 @@ class LanguageModel(nn.Module):
             new_state.append(s)
             gates.append(g)
             changes.append(ch)
+        if not decode:
+            return LMOutput(None, new_state, gates if trace else None,
+                            changes if trace else None, hidden=x)
         logits = self.decoder(x)  # (B, T, V)
         if not trace:
             return LMOutput(logits, new_state)

@@ -29,7 +29,10 @@ NS = DATA / "natural_stories"
 SPR = NS / "partial_per_subject_spr/batch2_raw_spr.brightp.csv.gz"
 PUBLISHED = DATA / "natural_stories_published_surprisal"
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} not found"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,10 @@ from surprisal.corpora import read_meco_en, read_motr_provo
 
 DATA = (Path(__file__).resolve().parents[2] / "../shared/data").resolve()
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} not found"),
+]
 
 
 @pytest.fixture(scope="module")

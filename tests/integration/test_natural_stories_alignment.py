@@ -26,7 +26,10 @@ NS = DATA / "natural_stories"
 BOYCE = DATA / "natural_stories_published_surprisal/boyce_levy_2023_maze_repo"
 PAULI = DATA / "natural_stories_published_surprisal/pauli_levinson_rnng_and_rts"
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} not found"),
+]
 
 
 @pytest.fixture(scope="module")

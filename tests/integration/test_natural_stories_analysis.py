@@ -30,7 +30,10 @@ DATA = (REPO / "../shared/data").resolve()
 NS = DATA / "natural_stories"
 BOYCE = DATA / "natural_stories_published_surprisal/boyce_levy_2023_maze_repo"
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} not found"),
+]
 
 
 @pytest.fixture(scope="module")

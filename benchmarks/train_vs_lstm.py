@@ -1,0 +1,74 @@
+"""Training and scoring tokens/s: the Delta-RNN against torch.nn.LSTM in the same
+embedding/output harness (vocabulary 10k, batch 32, BPTT 35, float32).
+
+    python benchmarks/train_vs_lstm.py [--hidden 256 512 1024] [--threads N]
+
+Training: forward, cross-entropy, backward, gradient clipping and an Adam step per
+window, the state carried. Scoring: forward without gradients, float32
+log-softmax, the target's log-probability and the entropy, over chunks of 256
+steps. Each figure is the fastest of the runs within ``--seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+from _harness import LSTMLanguageModel, delta_model, score_step, timeit, train_step
+
+from surprisal.nn import cells
+
+
+def measure(net, V, B, T, seconds, chunk):
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randint(0, V, (B, T))
+    y = torch.randint(0, V, (B, T))
+    box = {"state": None}
+
+    def train_once():
+        box["state"] = train_step(net, opt, x, y, box["state"])
+
+    net.train()
+    t_train = timeit(train_once, seconds)
+    xs = torch.randint(0, V, (B, chunk))
+    ys = torch.randint(0, V, (B, chunk))
+    net.eval()
+    t_score = timeit(lambda: score_step(net, xs, ys, None), seconds)
+    return B * T / t_train, B * chunk / t_score
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hidden", type=int, nargs="+", default=[256, 512, 1024])
+    ap.add_argument("--vocab", type=int, default=10_000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--bptt", type=int, default=35)
+    ap.add_argument("--chunk", type=int, default=256, help="scoring chunk")
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"Delta-RNN recurrence {cells.get_recurrence()!r}, V={args.vocab}, "
+          f"B={args.batch}, T={args.bptt}, scoring chunk {args.chunk}")
+    print(f"{'H':>5} {'model':>6} {'train tok/s':>12} {'score tok/s':>12}")
+    rows = []
+    for H in args.hidden:
+        torch.manual_seed(0)
+        res = {}
+        for name, net in (("delta", delta_model(args.vocab, H)),
+                          ("lstm", LSTMLanguageModel(args.vocab, H))):
+            res[name] = measure(net, args.vocab, args.batch, args.bptt,
+                                args.seconds, args.chunk)
+            print(f"{H:>5} {name:>6} {res[name][0]:>12.0f} {res[name][1]:>12.0f}",
+                  flush=True)
+        rows.append((H, res["delta"][0] / res["lstm"][0],
+                     res["delta"][1] / res["lstm"][1]))
+    print("\nratio Delta-RNN / nn.LSTM (target: training >= 1.0 at every size, "
+          ">= 1.5 at 1024)")
+    for H, tr, sc in rows:
+        print(f"H={H:>5}  training {tr:.2f}x  scoring {sc:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
