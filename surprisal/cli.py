@@ -193,7 +193,16 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
               default="document", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
               show_default=True)
-def evaluate(model_dir, file, batch_size, reset, device):
+@click.option("--adapt", is_flag=True,
+              help="Dynamic evaluation: after each window, a gradient step on it "
+                   "(a model of adaptation to the text; the model on disk is "
+                   "never changed).")
+@click.option("--adapt-lr", type=click.FloatRange(0), default=0.01, show_default=True,
+              help="With --adapt: learning rate of each step.")
+@click.option("--adapt-window", type=click.IntRange(1), default=20, show_default=True,
+              help="With --adapt: tokens per window.")
+def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
+             adapt_window):
     """Perplexity of MODEL_DIR on the text in FILE, per model token and per word.
 
     Per token: over every predicted token, sentence ends included. Per word: the
@@ -204,8 +213,10 @@ def evaluate(model_dir, file, batch_size, reset, device):
 
     model = _load_model(model_dir, device)
     try:
-        res = perplexity(model, file, batch_size=batch_size, reset=reset)
-    except TextError as err:
+        res = perplexity(model, file, batch_size=batch_size, reset=reset,
+                         adapt_lr=adapt_lr if adapt else None,
+                         adapt_window=adapt_window)
+    except (TextError, ValueError) as err:
         _fail(str(err))
     for key, value in res.items():
         click.echo(f"{key}\t{value:.6g}" if isinstance(value, float)
@@ -251,12 +262,20 @@ def evaluate(model_dir, file, batch_size, reset, device):
 @click.option("--sentence-col", default=None,
               help="Stimuli: the sentence column [default: 'sentence' when the "
                    "file has one; otherwise sentences are guessed, with a warning].")
+@click.option("--adapt", is_flag=True,
+              help="Dynamic evaluation: after each window, a gradient step on it "
+                   "(a model of adaptation to the text; the model on disk is "
+                   "never changed).")
+@click.option("--adapt-lr", type=click.FloatRange(0), default=0.01, show_default=True,
+              help="With --adapt: learning rate of each step.")
+@click.option("--adapt-window", type=click.IntRange(1), default=20, show_default=True,
+              help="With --adapt: tokens per window.")
 @click.option("--compile", "compile_softmax", is_flag=True,
               help="Fuse the softmax statistics with torch.compile: about 10 s "
                    "once, then faster; for large inputs.")
 def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
           dtype, device, stimuli, item_col, position_col, word_col, sentence_rule,
-          sentence_col, compile_softmax):
+          sentence_col, adapt, adapt_lr, adapt_window, compile_softmax):
     """Surprisal of every word of FILE (plain text: one sentence per line, a blank
     line between documents), or of every row of a --stimuli table.
 
@@ -286,7 +305,8 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
 
         set_score_head("compile")
     options = dict(unit=unit, reset=reset, punct=punct, batch_size=batch_size,
-                   dtype=dtype)
+                   dtype=dtype, adapt_lr=adapt_lr if adapt else None,
+                   adapt_window=adapt_window)
     col = f"surprisal_{unit}"
     totals = {"rows": 0, "oov": 0}
 

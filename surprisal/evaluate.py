@@ -14,7 +14,8 @@ from surprisal.text import read_documents
 
 
 def perplexity(
-    model: Model, path: str | Path, batch_size: int = 8, reset: str = "document"
+    model: Model, path: str | Path, batch_size: int = 8, reset: str = "document",
+    adapt_lr: float | None = None, adapt_window: int = 20,
 ) -> dict:
     """Perplexity of ``model`` on the plain-text file ``path``.
 
@@ -24,11 +25,13 @@ def perplexity(
         ``tokens`` (predicted tokens, sentence ends included), ``words``
         (whitespace words), ``ppl_token`` = exp(total NLL / tokens), ``ppl_word`` =
         exp(NLL of the words' tokens / words), sentence ends left out, and
-        ``oov_token_rate``, ``oov_word_rate``.
+        ``oov_token_rate``, ``oov_word_rate``. With ``adapt_lr``, by dynamic
+        evaluation (see :func:`surprisal.score.score_documents`).
     """
     docs = read_documents(path, model.text)
     encs = [batches.encode_document(d, model.vocab) for d in docs]
-    scores = score_encoded(model, encs, reset=reset, batch_size=batch_size)
+    scores = score_encoded(model, encs, reset=reset, batch_size=batch_size,
+                           adapt_lr=adapt_lr, adapt_window=adapt_window)
     total = sum(float(s.nll.sum()) for s in scores)
     n_targets = sum(e.n_targets for e in encs)
     word_nll = 0.0

@@ -223,9 +223,19 @@ def score_encoded(
     reset: str = "document",
     batch_size: int = 8,
     dtype: str = "float32",
+    adapt_lr: float | None = None,
+    adapt_window: int = 20,
 ) -> list[TokenScores]:
     """Token scores of encoded documents, reading each as one stream
-    (``reset="document"``) or restarting the state at every sentence."""
+    (``reset="document"``) or restarting the state at every sentence; with
+    ``adapt_lr``, by dynamic evaluation (:mod:`surprisal.adapt`)."""
+    if adapt_lr is not None:
+        from surprisal.adapt import adapted_token_scores
+
+        if reset != "document":
+            raise ValueError("dynamic evaluation reads each document as one "
+                             "stream; it does not combine with reset='sentence'")
+        return adapted_token_scores(model, encs, lr=adapt_lr, window=adapt_window)
     if reset == "document":
         return token_scores(model, encs, batch_size, dtype=dtype)
     if reset != "sentence":
@@ -321,6 +331,8 @@ def score_documents(
     punct: str = "attach",
     batch_size: int = 8,
     dtype: str = "float32",
+    adapt_lr: float | None = None,
+    adapt_window: int = 20,
 ) -> pd.DataFrame:
     """Score tokenised documents.
 
@@ -346,6 +358,13 @@ def score_documents(
         Documents run in parallel; it never changes a value.
     dtype : {"float32", "bfloat16"}
         Precision of the network; log-probabilities are always float32.
+    adapt_lr : float, optional
+        Dynamic evaluation (:mod:`surprisal.adapt`): after scoring each window of
+        ``adapt_window`` tokens, take a gradient step of this size on it, in a
+        copy of the model that each document starts afresh. None scores with
+        fixed weights.
+    adapt_window : int
+        Tokens per window of dynamic evaluation.
 
     Returns
     -------
@@ -362,7 +381,8 @@ def score_documents(
         raise ValueError(f"punct={punct!r} is not one of 'attach', 'drop'")
     scale = 1.0 / LN2 if unit == "bits" else 1.0
     encs = [batches.encode_document(d, model.vocab) for d in docs]
-    scores = score_encoded(model, encs, reset, batch_size, dtype)
+    scores = score_encoded(model, encs, reset, batch_size, dtype,
+                           adapt_lr=adapt_lr, adapt_window=adapt_window)
 
     frames = []
     for d, (doc, enc, ts) in enumerate(zip(docs, encs, scores, strict=True), start=1):

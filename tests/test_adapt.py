@@ -48,3 +48,28 @@ def test_adaptation_lowers_surprisal_of_repeated_text(model):
     plain = token_scores(model, [twice])[0].nll[n:].sum()
     adapted = adapted_token_scores(model, [twice], lr=0.1, window=10)[0].nll[n:].sum()
     assert adapted < 0.9 * plain
+
+
+def test_adapt_in_score_output_and_cli(model, tmp_path):
+    from click.testing import CliRunner
+
+    from surprisal.cli import main
+    from surprisal.score import score_documents
+
+    docs = read_documents(FIXTURES / "tiny.txt", model.text)
+    plain = score_documents(docs, model)
+    zero = score_documents(docs, model, adapt_lr=0.0, adapt_window=7)
+    moved = score_documents(docs, model, adapt_lr=0.5, adapt_window=7)
+    np.testing.assert_allclose(plain.surprisal_bits, zero.surprisal_bits, atol=1e-5)
+    # The first window is scored before any step; later words see adapted weights.
+    first = moved.word_index <= 3
+    np.testing.assert_allclose(plain.surprisal_bits[first],
+                               moved.surprisal_bits[first], atol=1e-5)
+    assert not np.allclose(plain.surprisal_bits[~first], moved.surprisal_bits[~first])
+
+    res = CliRunner().invoke(main, ["score", "--model", str(model.path), "--adapt",
+                                    "--adapt-lr", "0.5", str(FIXTURES / "tiny.txt")])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["evaluate", str(model.path), "--adapt",
+                                    "--reset", "sentence", str(FIXTURES / "tiny.txt")])
+    assert res.exit_code == 1 and "does not combine" in res.output
