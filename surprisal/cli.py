@@ -34,6 +34,23 @@ def _load_model(model_dir: Path | None, device: str = "cpu"):
         _fail(str(err))
 
 
+def _adapt_options(command):
+    """The options of dynamic evaluation, shared by score and evaluate."""
+    for option in reversed([
+        click.option("--adapt", is_flag=True,
+                     help="Dynamic evaluation: after each window, a gradient step "
+                          "on it (a model of adaptation to the text; the model on "
+                          "disk is never changed)."),
+        click.option("--adapt-lr", type=click.FloatRange(0), default=0.01,
+                     show_default=True,
+                     help="With --adapt: learning rate of each step."),
+        click.option("--adapt-window", type=click.IntRange(1), default=20,
+                     show_default=True, help="With --adapt: tokens per window."),
+    ]):
+        command = option(command)
+    return command
+
+
 def _check_output(out: Path | None, fmt: str) -> None:
     """Refuse an output that cannot be written before any work is done."""
     if fmt == "parquet":
@@ -193,14 +210,7 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
               default="document", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
               show_default=True)
-@click.option("--adapt", is_flag=True,
-              help="Dynamic evaluation: after each window, a gradient step on it "
-                   "(a model of adaptation to the text; the model on disk is "
-                   "never changed).")
-@click.option("--adapt-lr", type=click.FloatRange(0), default=0.01, show_default=True,
-              help="With --adapt: learning rate of each step.")
-@click.option("--adapt-window", type=click.IntRange(1), default=20, show_default=True,
-              help="With --adapt: tokens per window.")
+@_adapt_options
 def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
              adapt_window):
     """Perplexity of MODEL_DIR on the text in FILE, per model token and per word.
@@ -262,14 +272,7 @@ def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
 @click.option("--sentence-col", default=None,
               help="Stimuli: the sentence column [default: 'sentence' when the "
                    "file has one; otherwise sentences are guessed, with a warning].")
-@click.option("--adapt", is_flag=True,
-              help="Dynamic evaluation: after each window, a gradient step on it "
-                   "(a model of adaptation to the text; the model on disk is "
-                   "never changed).")
-@click.option("--adapt-lr", type=click.FloatRange(0), default=0.01, show_default=True,
-              help="With --adapt: learning rate of each step.")
-@click.option("--adapt-window", type=click.IntRange(1), default=20, show_default=True,
-              help="With --adapt: tokens per window.")
+@_adapt_options
 @click.option("--compile", "compile_softmax", is_flag=True,
               help="Fuse the softmax statistics with torch.compile: about 10 s "
                    "once, then faster; for large inputs.")

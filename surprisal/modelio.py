@@ -63,19 +63,11 @@ class Model:
 
 def atomic_write(path: str | Path, data: bytes | str) -> None:
     """Write a file so that readers see the old or the new content, never a part."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    write_via_temp(Path(path), lambda tmp: Path(tmp).write_bytes(raw))
 
 
-def _write_via_temp(path: Path, write) -> None:
+def write_via_temp(path: Path, write) -> None:
     """Let ``write(tmp_path)`` fill a temporary file, then rename it to ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
@@ -103,8 +95,8 @@ def save(model: Model, directory: str | Path) -> Path:
         "text": asdict(model.text),
     }
     write_json(d / "config.json", config)
-    _write_via_temp(d / "vocab.tsv", model.vocab.save)
-    _write_via_temp(d / "model.safetensors",
+    write_via_temp(d / "vocab.tsv", model.vocab.save)
+    write_via_temp(d / "model.safetensors",
                     lambda tmp: save_model(model.net, tmp, metadata={"format": FORMAT}))
     if model.record:
         write_json(d / "training.json", model.record)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ import torch
 
 from surprisal import batches
 from surprisal.batches import EncodedDocument
-from surprisal.modelio import Model
+from surprisal.modelio import Model, write_via_temp
 from surprisal.text import Document, iter_documents
 
 LN2 = math.log(2.0)
@@ -543,14 +542,9 @@ def write_rows(
     if out is None:
         write_all(stdout if stdout is not None else sys.stdout)
         return n
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    def write_file(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
             write_all(f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_via_temp(Path(out), write_file)
     return n
