@@ -142,6 +142,11 @@ def check_alignment(data: pd.DataFrame, measure: str = "rt",
     >>> res = check_alignment(table, "rt", "surprisal_bits")  # doctest: +SKIP
     >>> print(res.summary())  # doctest: +SKIP
     """
+    needed = [c for c in (measure, surprisal, item, position, subject) if c]
+    absent = [c for c in needed if c not in data.columns]
+    if absent:
+        raise KeyError(f"columns {absent} are not in the table; it has "
+                       f"{list(data.columns)}")
     df = data.copy()
     if length not in df.columns:
         if word not in df.columns:

@@ -381,6 +381,9 @@ def prepare_table(cfg: Mapping[str, Any]) -> tuple[pd.DataFrame, dict[str, Any]]
     spec = cfg["exclusions"]
     spec = {"preset": spec} if isinstance(spec, str) else dict(spec)
     preset_name = spec.pop("preset")
+    if preset_name not in excl.PRESETS:
+        raise ValueError(f"exclusions preset {preset_name!r} is not one of "
+                         f"{sorted(excl.PRESETS)}")
     k = cfg["spillover"]
     if k is None:
         k = excl.PRESETS[preset_name]["spillover"]

@@ -3,7 +3,7 @@
 Alignment correction (applied by default)
 -----------------------------------------
 The released per-word means (``processed_wordinfo.tsv``) are one word off: the
-RT stored under zone z belongs to word z+1 (see docs/methods.md). The corpus
+RT stored under zone z belongs to word z+1 (see docs/concepts/alignment.md). The corpus
 script maps raw self-paced-reading display positions to words with
 ``zone - 2``; the mapping that fits the data is ``zone - 1``::
 
@@ -62,7 +62,7 @@ _CORRECTION_NOTE = (
     "(shifted one word forward within each story; word 1 of each story has no "
     "mean RT); raw per-subject display zones mapped to words by zone - 1 "
     "(story 3: raw zone 231 dropped, zone - 2 after it), not the corpus "
-    "script's zone - 2. See docs/methods.md."
+    "script's zone - 2. See docs/concepts/alignment.md."
 )
 
 _TOKEN_ID = re.compile(r"TokenId=(\d+)\.(\d+)")
@@ -374,7 +374,7 @@ def read_natural_stories(
     if alignment == "released":
         logger.warning(
             "Natural Stories with alignment='released': RTs are one word off "
-            "(see docs/methods.md)"
+            "(see docs/concepts/alignment.md)"
         )
 
     if measures == "mean":
