@@ -48,3 +48,11 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def default_model() -> modelio.Model:
+    """The shipped model, loaded once."""
+    if not (modelio.default_model_dir() / "model.safetensors").exists():
+        pytest.skip("no default model shipped")
+    return modelio.load()

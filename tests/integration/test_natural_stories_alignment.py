@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from surprisal import modelio
 from surprisal.align import AlignmentError, score_stimuli, tokens_to_words
 from surprisal.corpora import (
     natural_stories_text_variants,
@@ -39,11 +38,6 @@ def stimuli():
     return read_natural_stories_stimuli(NS)[0]
 
 
-@pytest.fixture(scope="module")
-def default_model():
-    if not (modelio.default_model_dir() / "model.safetensors").exists():
-        pytest.skip("no default model shipped")
-    return modelio.load()
 
 
 def test_sample_text_gives_one_finite_row_per_word(default_model):

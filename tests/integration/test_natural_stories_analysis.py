@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from surprisal import modelio
 from surprisal.align import score_stimuli, tokens_to_words
 from surprisal.analysis import MixedModel, check_alignment
 from surprisal.cli import main
@@ -36,22 +35,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def model():
-    if not NS.is_dir():
-        pytest.skip(f"{NS} not found")
-    if not (modelio.default_model_dir() / "model.safetensors").exists():
-        pytest.skip("no default model shipped")
-    return modelio.load()
 
 
 @pytest.fixture(scope="module")
-def tables(model, tmp_path_factory):
+def tables(default_model, tmp_path_factory):
     out = {}
     folder = tmp_path_factory.mktemp("ns")
     # The words are scored once; each pairing of RTs joins the same scores.
     stimuli = read_natural_stories_stimuli(NS)[0]
-    scored = [score_stimuli(stimuli, model),
+    scored = [score_stimuli(stimuli, default_model),
               tokens_to_words(stimuli, read_boyce_levy_2023(BOYCE, model="gpt2"),
                               "gpt2", variants=natural_stories_text_variants(NS))]
     for alignment in ("corrected", "released"):
@@ -100,8 +92,9 @@ def test_report_on_per_word_means(tables, tmp_path):
         assert (tmp_path / "r" / name).is_file()
 
 
-def test_mixed_model_on_per_reader_stories_6_to_10(model):
-    table = natural_stories_table(NS, model, measures="per_subject", published=())
+def test_mixed_model_on_per_reader_stories_6_to_10(default_model):
+    table = natural_stories_table(NS, default_model, measures="per_subject",
+                                  published=())
     assert set(table.item) == {6, 7, 8, 9, 10}
     assert table.subject.nunique() == 88
     with warnings.catch_warnings():
