@@ -11,6 +11,7 @@ from torch import nn
 
 from surprisal.nn import LanguageModel, ModelConfig
 from surprisal.nn.lm import LMOutput
+from surprisal.runtime import retain_freed_memory
 
 
 class LSTMLanguageModel(nn.Module):
@@ -27,6 +28,12 @@ class LSTMLanguageModel(nn.Module):
     def forward(self, ids, state=None, trace=False):
         x, s = self.rnn(self.embed(ids), state)  # (B, T, H)
         return LMOutput(self.decoder(x), s)
+
+
+def configure(threads: int) -> None:
+    """Threads, and the allocator setting that ``surprisal`` commands apply."""
+    torch.set_num_threads(threads)
+    retain_freed_memory()
 
 
 def delta_model(vocab: int, hidden: int) -> LanguageModel:

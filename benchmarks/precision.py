@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import torch
+from _harness import configure
 from _paths import NATURAL_STORIES, default_model_dir
 
 from surprisal import modelio
@@ -34,7 +35,7 @@ def main() -> None:
                     choices=SCORE_HEADS,
                     help="softmax statistics: eager, or fused by torch.compile")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    configure(args.threads)
     model_dir = args.model or default_model_dir()
     model = modelio.load(model_dir)
     docs = read_documents(args.text, model.text)

@@ -14,7 +14,7 @@ import argparse
 import time
 
 import torch
-from _harness import delta_model, score_step, timeit, train_step
+from _harness import configure, delta_model, score_step, timeit, train_step
 
 from surprisal.nn import cells
 
@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--recurrences", nargs="+", default=list(cells.RECURRENCES),
                     choices=cells.RECURRENCES)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    configure(args.threads)
     V, B, T, H = args.vocab, args.batch, args.bptt, args.hidden
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, H={H}, "
           f"V={V}, B={B}, T={T}")

@@ -18,7 +18,7 @@ import argparse
 import time
 
 import torch
-from _harness import delta_flops_per_token, delta_model, matmul_peak
+from _harness import configure, delta_flops_per_token, delta_model, matmul_peak
 
 from surprisal.batches import EncodedDocument
 from surprisal.modelio import Model
@@ -42,7 +42,7 @@ def main() -> None:
                     choices=SCORE_HEADS,
                     help="softmax statistics: eager, or fused by torch.compile")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    configure(args.threads)
 
     peak = {d: matmul_peak(getattr(torch, d)) for d in ("float32", "bfloat16")}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "

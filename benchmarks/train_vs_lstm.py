@@ -3,7 +3,7 @@ embedding/output harness (vocabulary 10k, batch 32, BPTT 35, float32).
 
     python benchmarks/train_vs_lstm.py [--hidden 256 512 1024] [--threads N]
 
-Training: forward, cross-entropy, backward, gradient clipping and an Adam step per
+Training: forward, cross-entropy, backward, gradient clipping and a (fused) Adam step per
 window, the state carried. Scoring: forward without gradients, float32
 log-softmax, the target's log-probability and the entropy, over chunks of 256
 steps. Each figure is the fastest of the runs within ``--seconds``.
@@ -14,13 +14,21 @@ from __future__ import annotations
 import argparse
 
 import torch
-from _harness import LSTMLanguageModel, delta_model, score_step, timeit, train_step
+from _harness import (
+    LSTMLanguageModel,
+    configure,
+    delta_model,
+    score_step,
+    timeit,
+    train_step,
+)
 
 from surprisal.nn import cells
+from surprisal.train import make_optimizer
 
 
 def measure(net, V, B, T, seconds, chunk):
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt = make_optimizer("adam", net.parameters(), 1e-3)
     x = torch.randint(0, V, (B, T))
     y = torch.randint(0, V, (B, T))
     box = {"state": None}
@@ -47,7 +55,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    configure(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"Delta-RNN recurrence {cells.get_recurrence()!r}, V={args.vocab}, "
           f"B={args.batch}, T={args.bptt}, scoring chunk {args.chunk}")

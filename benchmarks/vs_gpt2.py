@@ -26,6 +26,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from _harness import configure
 from _paths import NATURAL_STORIES, ROOT, default_model_dir
 
 from surprisal import modelio
@@ -75,7 +76,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--batch-size", type=int, default=16)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    configure(args.threads)
     from transformers import GPT2Config, GPT2LMHeadModel
 
     texts = stories(args.text)

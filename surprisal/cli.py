@@ -99,6 +99,12 @@ def main(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose if verbose else logging.INFO
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    from surprisal.runtime import retain_freed_memory
+
+    try:
+        retain_freed_memory()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
 
 @main.command()

@@ -144,9 +144,9 @@ def _nll_entropy(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``-logp[y]`` and the entropy (nats), (B, T), from the last layer's output.
 
-    The output layer and the float32 log-softmax run on blocks of rows of about
-    16 MB of scores, so that the (B, T, V) scores never exist at once: memory
-    stays small and the blocks are reused from the allocator's cache.
+    The output layer and the float32 log-softmax run on blocks of rows
+    (:func:`_head_blocks`), so that the (B, T, V) scores never exist at once:
+    memory stays small and the blocks stay in the CPU's caches.
     """
     B, T, H = hidden.shape
     V = net.decoder.out_features
@@ -154,13 +154,34 @@ def _nll_entropy(
     yy = y.reshape(B * T)
     nll = torch.empty(B * T, device=h.device)
     ent = torch.empty(B * T, device=h.device)
-    rows = max(16, (1 << 22) // V)
     stats = _softmax_stats_fn()
+    low = (hidden.dtype == torch.bfloat16
+           or torch.is_autocast_enabled(hidden.device.type))
+    rows, sub = _head_blocks(V, low, _head["name"])
     for r0 in range(0, B * T, rows):
         r1 = min(r0 + rows, B * T)
         logits = net.decoder(h[r0:r1])  # (R, V)
-        nll[r0:r1], ent[r0:r1] = stats(logits, yy[r0:r1])
+        for s0 in range(r0, r1, sub):
+            s1 = min(s0 + sub, r1)
+            nll[s0:s1], ent[s0:s1] = stats(logits[s0 - r0 : s1 - r0], yy[s0:s1])
     return nll.view(B, T), ent.view(B, T)
+
+
+def _head_blocks(V: int, low: bool, head: str) -> tuple[int, int]:
+    """Rows of scores per product of the output layer, and per call of the
+    softmax statistics.
+
+    The product runs on about 2.5 million scores at a time (10 MB in float32), or
+    5 million in bfloat16 with the fused head, where the larger product pays.
+    The eager statistics make several passes over their rows, so they run on
+    sub-blocks of about 160,000 scores that stay in a core's L2 cache; the fused
+    head makes two passes and takes the whole block. On a CPU with 2 MB of L2
+    per core, this halves the time of the eager statistics.
+    """
+    fused = head == "compile"
+    rows = max(16, (5_000_000 if fused and low else 2_500_000) // V)
+    sub = rows if fused else max(1, 160_000 // V)
+    return rows, sub
 
 
 def _softmax_stats(logits: torch.Tensor, y: torch.Tensor):

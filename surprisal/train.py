@@ -172,11 +172,24 @@ def _load_text(cfg: TrainConfig, text: TextConfig):
 
 
 def _make_optimizer(cfg: TrainConfig, net: LanguageModel) -> torch.optim.Optimizer:
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(net.parameters(), lr=cfg.lr)
-    raise ValueError(f"optimizer {cfg.optimizer!r} is not one of 'adam', 'sgd'")
+    return make_optimizer(cfg.optimizer, net.parameters(), cfg.lr)
+
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    """The optimizer of a training run: ``"adam"`` or ``"sgd"``.
+
+    Adam takes its fused step (one kernel over all parameters) where this PyTorch
+    and device have it: the same update as the default step, in less time.
+    """
+    if name == "adam":
+        params = list(params)
+        try:
+            return torch.optim.Adam(params, lr=lr, fused=True)
+        except (RuntimeError, TypeError, ValueError):
+            return torch.optim.Adam(params, lr=lr)
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ValueError(f"optimizer {name!r} is not one of 'adam', 'sgd'")
 
 
 @torch.no_grad()

@@ -128,3 +128,33 @@ def test_punctuation_drop_keeps_hyphens_inside_words(model):
     left = toks[toks.word_index == 4]
     assert left.token.tolist() == ["(", "left", ")", "."]
     assert drop.surprisal_bits[3] == pytest.approx(left.surprisal_bits.iloc[1])
+
+
+@pytest.mark.parametrize("blocks", [(7, 3), (5, 5), (1, 1), (1000, 1000)])
+def test_output_layer_blocks_never_change_a_value(model, monkeypatch, blocks):
+    """The output layer and softmax statistics run on blocks of rows and
+    sub-blocks of those; any blocking gives the full log-softmax's values."""
+    from surprisal import score
+
+    torch.manual_seed(1)
+    hidden = torch.randn(3, 11, model.net.config.hidden)
+    y = torch.randint(0, model.net.config.vocab_size, (3, 11))
+    monkeypatch.setattr(score, "_head_blocks", lambda V, low, head: blocks)
+    with torch.no_grad():
+        nll, ent = score._nll_entropy(model.net, hidden, y)
+        logp = torch.log_softmax(model.net.decoder(hidden).double(), dim=-1)
+    np.testing.assert_allclose(nll, -logp.gather(-1, y[..., None])[..., 0],
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ent, -(logp.exp() * logp).sum(-1), rtol=1e-5,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("V", [10, 20_000, 10_000_000])
+def test_output_layer_blocks_are_whole_sub_blocks(V):
+    from surprisal.score import _head_blocks
+
+    for low in (False, True):
+        for head in ("eager", "compile"):
+            rows, sub = _head_blocks(V, low, head)
+            assert rows >= 16 and 1 <= sub <= rows
+            assert rows * V <= max(16 * V, 5_000_000)
