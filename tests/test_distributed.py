@@ -28,12 +28,17 @@ ARGS = ["--train", str(FIXTURES / "tiny.txt"), "--valid", str(FIXTURES / "tiny.t
 TOL = 1e-6
 
 
-def _torchrun(out, *extra):
+def _torchrun_cmd(out, *extra, args=ARGS):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     env.pop("WORLD_SIZE", None)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-           "--nproc_per_node", "2", "-m", "surprisal", "train", *ARGS,
+           "--nproc_per_node", "2", "-m", "surprisal", "train", *args,
            "--out", str(out), *extra]
+    return cmd, env
+
+
+def _torchrun(out, *extra, args=ARGS):
+    cmd, env = _torchrun_cmd(out, *extra, args=args)
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-3000:]
     return res
@@ -71,3 +76,41 @@ def test_two_processes_train_like_one(tmp_path):
     one2, two2 = _weights(tmp_path / "one2"), _weights(tmp_path / "two")
     for k in one2:
         torch.testing.assert_close(two2[k], one2[k], rtol=0, atol=TOL, msg=k)
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(),
+                    reason="this PyTorch has no torch.distributed")
+def test_killed_two_process_run_resumes_mid_epoch(tmp_path):
+    """Both processes are killed (SIGKILL) in the middle of an epoch; the resumed
+    run ends with the weights of a run that was never stopped."""
+    import signal
+    import time
+
+    text = tmp_path / "train.txt"
+    text.write_text((FIXTURES / "tiny.txt").read_text() * 40)
+    args = ["--train", str(text), *ARGS[2:], "--epochs", "1"]
+    _torchrun(tmp_path / "whole", args=args)
+
+    cmd, env = _torchrun_cmd(tmp_path / "killed", args=args)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    info = tmp_path / "killed" / "checkpoint" / "trainer.json"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                if json.loads(info.read_text())["window"] >= 10:
+                    break
+            except (FileNotFoundError, json.JSONDecodeError, KeyError):
+                pass
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    progress = json.loads(info.read_text())
+    assert progress["epoch"] == 0 and progress["window"] >= 10, progress
+
+    _torchrun(tmp_path / "killed", "--resume", args=args)
+    whole, resumed = _weights(tmp_path / "whole"), _weights(tmp_path / "killed")
+    for k in whole:
+        torch.testing.assert_close(resumed[k], whole[k], rtol=0, atol=TOL, msg=k)

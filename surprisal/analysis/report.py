@@ -168,6 +168,12 @@ def load_config(config: Mapping[str, Any] | str | os.PathLike) -> dict[str, Any]
                          'list of predictor columns, e.g. {"gpt2": ["surprisal_gpt2"]}')
     if cfg["fold_by"] not in {"row", "item"}:
         raise ValueError(f"fold_by={cfg['fold_by']!r}; use 'row' or 'item'")
+    if cfg["mixed"] and not cfg["subject"]:
+        raise ValueError("config 'mixed' is true but 'subject' is not set: a mixed "
+                         "model needs the column of participants, e.g. "
+                         '"subject": "participant", on a table with one row per '
+                         "participant and word; or set 'mixed' to false for "
+                         "per-word mean reading times")
     for key in ("data", "frequency_counts"):
         if cfg[key]:
             path = Path(cfg[key])

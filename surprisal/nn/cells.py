@@ -289,57 +289,66 @@ def _delta_forward_loop(
     vh_buf: Tensor | None,
     u_buf: Tensor | None,
 ) -> Tensor:
-    """The Delta-RNN's sequential part. ``a``, ``c``: (B, T, H) input-driven terms;
-    ``g``: the gate ``r`` (paper's gate) or its input part (state-aware gate).
-    ``Vh_t`` and ``u_t = tanh(Vh_t * a_t + c_t)`` are kept in ``vh_buf`` and
-    ``u_buf`` when given (for the backward pass)."""
-    B, T, H = a.shape
-    out = torch.empty_like(a)  # (B, T, H)
+    """The Delta-RNN's sequential part, time-major. ``a``, ``c``: (T, B, H)
+    input-driven terms; ``g``: the gate ``r`` (paper's gate) or its input part
+    (state-aware gate). ``Vh_t`` and ``u_t = tanh(Vh_t * a_t + c_t)`` are kept in
+    ``vh_buf`` and ``u_buf`` when given (for the backward pass). Every step writes
+    into contiguous rows of the outputs (``out=``), so that a step is five kernels
+    and no copies."""
+    T = a.shape[0]
+    out = torch.empty_like(a)  # (T, B, H)
     Vt = V.t()
     h = h0  # (B, H)
+    low = V.dtype != a.dtype
+    vh = torch.empty_like(h0)
+    z = torch.empty_like(h0)
     for t in range(T):
-        vh = torch.mm(h.to(V.dtype), Vt).to(a.dtype)
-        z = torch.tanh(torch.addcmul(c[:, t], vh, a[:, t]))
         if vh_buf is not None:
-            vh_buf[:, t] = vh
+            vh = vh_buf[t]
+        if low:
+            vh.copy_(torch.mm(h.to(V.dtype), Vt))
+        else:
+            torch.mm(h, Vt, out=vh)
         if u_buf is not None:
-            u_buf[:, t] = z
-        if mask is not None:
-            z = z * mask
-        r = torch.sigmoid(g[:, t] + vh) if state_gate else g[:, t]
-        h = torch.lerp(z, h, r)  # (1 - r) * z + r * h
+            z = u_buf[t]
+        torch.addcmul(c[t], vh, a[t], out=z)
+        z.tanh_()
+        zm = z * mask if mask is not None else z
+        r = torch.sigmoid(g[t] + vh) if state_gate else g[t]
+        h_t = out[t]
+        torch.lerp(zm, h, r, out=h_t)  # (1 - r) * z + r * h
         if outer_tanh:
-            h = torch.tanh(h)
-        out[:, t] = h
+            h_t.tanh_()
+        h = h_t
     return out
 
 
 def _delta_backward_loop(
     gout: Tensor, d1: Tensor | None, r: Tensor, K: Tensor, V: Tensor
 ) -> tuple[Tensor, Tensor]:
-    """Carry the gradient back through time.
+    """Carry the gradient back through time (time-major, (T, B, H)).
 
     With ``s_t`` the state before ``Phi`` and ``gs_t`` its gradient::
 
         gs_t      = (gout_t + carry_t) * d1_t        d1 = Phi'(s_t)
         carry_t-1 = gs_t * r_t + (gs_t * K_t) @ V    K = d s_t / d Vh_t
 
-    Returns every ``gs_t`` (B, T, H) and the gradient of ``h_0`` (B, H).
+    Returns every ``gs_t`` (T, B, H) and the gradient of ``h_0`` (B, H).
     """
-    B, T, H = gout.shape
+    T = gout.shape[0]
     gs_all = torch.empty_like(gout)
-    carry = torch.zeros_like(gout[:, 0])
+    carry = torch.zeros_like(gout[0])
     same = V.dtype == gout.dtype
     for t in range(T - 1, -1, -1):
-        gs = gout[:, t] + carry
+        gs = gs_all[t]
+        torch.add(gout[t], carry, out=gs)
         if d1 is not None:
-            gs = gs * d1[:, t]
-        gs_all[:, t] = gs
-        gvh = gs * K[:, t]
+            gs.mul_(d1[t])
+        gvh = gs * K[t]
         if same:
-            carry = torch.addmm(gs * r[:, t], gvh, V)
+            carry = torch.addmm(gs * r[t], gvh, V)
         else:
-            carry = gs * r[:, t] + torch.mm(gvh.to(V.dtype), V).to(gs.dtype)
+            carry = gs * r[t] + torch.mm(gvh.to(V.dtype), V).to(gs.dtype)
     return gs_all, carry
 
 
@@ -384,24 +393,27 @@ class _DeltaScan(torch.autograd.Function):
     def forward(ctx, a, c, g, V, h0, mask, state_gate, outer_tanh, name):
         forward_loop, _ = _loops(name)
         keep = any(ctx.needs_input_grad[:5])
-        vh = torch.empty_like(a) if keep else None  # (B, T, H)
-        u = torch.empty_like(a) if keep else None  # (B, T, H)
+        # The loops run time-major, (T, B, H), so that each step's rows are
+        # contiguous; the output goes back as a (B, T, H) view.
+        a, c, g = (v.transpose(0, 1).contiguous() for v in (a, c, g))
+        vh = torch.empty_like(a) if keep else None  # (T, B, H)
+        u = torch.empty_like(a) if keep else None  # (T, B, H)
         out = forward_loop(a, c, g, V, h0, mask, state_gate, outer_tanh, vh, u)
         ctx.save_for_backward(a, g, V, h0, mask, out, vh, u)
         ctx.flags = (state_gate, outer_tanh, name)
-        return out
+        return out.transpose(0, 1)
 
     @staticmethod
     def backward(ctx, gout):
-        a, g, V, h0, mask, out, vh, u = ctx.saved_tensors
+        a, g, V, h0, mask, out, vh, u = ctx.saved_tensors  # time-major
         state_gate, outer_tanh, name = ctx.flags
         _, backward_loop = _loops(name)
         H = a.shape[-1]
 
-        # The forward quantities of all steps at once.
-        hprev = torch.cat([h0.unsqueeze(1), out[:, :-1]], dim=1)  # (B, T, H)
-        du = 1 - u * u if mask is None else mask.unsqueeze(1) * (1 - u * u)
-        z = u if mask is None else u * mask.unsqueeze(1)
+        # The forward quantities of all steps at once, (T, B, H).
+        hprev = torch.cat([h0.unsqueeze(0), out[:-1]], dim=0)
+        du = 1 - u * u if mask is None else mask * (1 - u * u)
+        z = u if mask is None else u * mask
         r = torch.sigmoid(g + vh) if state_gate else g
         dr = hprev - z  # ds/dr
         gp_per_gs = (1 - r) * du  # ds/d(Vh*a + c)
@@ -411,11 +423,12 @@ class _DeltaScan(torch.autograd.Function):
             K = K + dr
         d1 = 1 - out * out if outer_tanh else None
 
-        gs, gh0 = backward_loop(gout.contiguous(), d1, r, K, V)
+        gs, gh0 = backward_loop(gout.transpose(0, 1).contiguous(), d1, r, K, V)
         gp = gs * gp_per_gs
         gvh = gs * K
         gV = gvh.reshape(-1, H).to(V.dtype).t() @ hprev.reshape(-1, H).to(V.dtype)
-        return gp * vh, gp, gs * dr, gV, gh0, None, None, None, None
+        return ((gp * vh).transpose(0, 1), gp.transpose(0, 1),
+                (gs * dr).transpose(0, 1), gV, gh0, None, None, None, None)
 
 
 class ElmanCell(Cell):

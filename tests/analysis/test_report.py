@@ -105,6 +105,8 @@ def test_config_errors_name_the_key():
         load_config({"data": "x.csv", "models": {"m": ["s"]}, "folds_by": "item"})
     with pytest.raises(ValueError, match="'models' is required"):
         load_config({"data": "x.csv"})
+    with pytest.raises(ValueError, match="'mixed' is true but 'subject' is not set"):
+        load_config({"data": "x.csv", "models": {"m": ["s"]}, "mixed": True})
 
 
 def test_latex_escapes_special_characters():
