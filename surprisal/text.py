@@ -122,9 +122,27 @@ def _nlp(sentencizer: bool):
     return nlp
 
 
+# spaCy keeps every distinct string it has seen (its vocabulary and tokenizer
+# cache), so memory would grow with the number of word forms of a long input.
+# Past this many entries the pipeline is made afresh, which keeps it bounded.
+MAX_SPACY_VOCAB = 200_000
+
+
+def _bounded_nlp(sentencizer: bool):
+    nlp = _nlp(sentencizer)
+    if len(nlp.vocab.strings) > MAX_SPACY_VOCAB:
+        _nlp.cache_clear()
+        nlp = _nlp(sentencizer)
+    return nlp
+
+
+def _spacy_doc(text: str, sentencizer: bool):
+    return _bounded_nlp(sentencizer)(text)
+
+
 def tokenise(text: str) -> list[tuple[int, str]]:
     """Tokens of normalised text as ``(character offset, token)`` pairs."""
-    return [(t.idx, t.text) for t in _nlp(False).make_doc(text)]
+    return [(t.idx, t.text) for t in _bounded_nlp(False).make_doc(text)]
 
 
 @dataclass
@@ -218,7 +236,7 @@ def segment(
         text = "".join(pieces)
 
         first_word = len(doc.words)
-        spacy_doc = _nlp(config.sentences == "spacy")(text)
+        spacy_doc = _spacy_doc(text, config.sentences == "spacy")
         new_sentence_at = {0}
         for tok in spacy_doc:
             w = bisect.bisect_right(starts, tok.idx) - 1

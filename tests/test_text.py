@@ -80,3 +80,17 @@ def test_lines_holding_several_sentences_are_reported(tmp_path, caplog):
     caplog.clear()
     read_documents(f, TextConfig(sentences="spacy"))
     assert "more than one sentence" not in caplog.text
+
+
+def test_spacy_memory_stays_bounded_on_many_word_forms(monkeypatch):
+    """spaCy remembers every string it sees; the pipeline is renewed past a limit,
+    and tokens come out the same across the renewal."""
+    from surprisal import text
+
+    monkeypatch.setattr(text, "MAX_SPACY_VOCAB", 2_000)
+    config = TextConfig()
+    words = [f"w{i}x" for i in range(6_000)]
+    docs = [segment([words[i : i + 50] + ["."]], config)
+            for i in range(0, len(words), 50)]
+    assert [t for d in docs for t in d.tokens if t != "."] == words
+    assert len(text._nlp(False).vocab.strings) <= 2_000 + 200
