@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -91,6 +93,10 @@ def write_table(table, out: Path | None, fmt: str | None) -> None:
         atomic_write(out, text)
 
 
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="surprisal")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv).")
@@ -101,6 +107,10 @@ def main(verbose: int) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
     from surprisal.runtime import retain_freed_memory
 
+    # A terminated run (SIGTERM, as sent by job schedulers and torchrun) unwinds
+    # like an interrupted one, so that no temporary output file is left behind.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         retain_freed_memory()
     except ValueError as e:

@@ -91,3 +91,33 @@ def test_failure_mid_stream_leaves_no_file(model, tmp_path, monkeypatch):
     assert res.exit_code == 1 and "invalid UTF-8 byte 0xff" in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [path.name, model.path.name])
+
+
+def test_terminated_run_leaves_no_temporary_file(model, tmp_path):
+    """SIGTERM during scoring: a non-zero exit, the earlier output untouched and
+    no temporary file left next to it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _many_documents(tmp_path, n=20_000)
+    out = tmp_path / "out" / "scores.tsv"
+    out.parent.mkdir()
+    out.write_text("earlier results\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "surprisal", "score", "--model", str(model.path),
+         str(path), "-o", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if any(p.name.startswith(".scores.tsv.") for p in out.parent.iterdir()):
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be terminated"
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err[-2000:]
+    assert [p.name for p in out.parent.iterdir()] == ["scores.tsv"]
+    assert out.read_text() == "earlier results\n"
