@@ -1,17 +1,21 @@
 """Training and scoring tokens/s: the Delta-RNN against torch.nn.LSTM in the same
 embedding/output harness (vocabulary 10k, batch 32, BPTT 35, float32).
 
-    python benchmarks/train_vs_lstm.py [--hidden 256 512 1024] [--threads N]
+    python benchmarks/train_vs_lstm.py [--hidden 256 512 1024] [--rounds 3]
+        [--threads N]
 
 Training: forward, cross-entropy, backward, gradient clipping and a (fused) Adam
 step per window, the state carried. Scoring: forward without gradients, float32
 log-softmax, the target's log-probability and the entropy, over chunks of 256
-steps. Each figure is the fastest of the runs within ``--seconds``.
+steps. Each figure is the fastest of the runs within ``--seconds``; the two models
+are measured in ``--rounds`` alternating rounds, and the median ratio is reported
+with its range, since the machine's speed drifts.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 
 import torch
 from _harness import (
@@ -53,6 +57,8 @@ def main() -> None:
     ap.add_argument("--bptt", type=int, default=35)
     ap.add_argument("--chunk", type=int, default=256, help="scoring chunk")
     ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating rounds of both models; the median ratio counts")
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     args = ap.parse_args()
     configure(args.threads)
@@ -63,20 +69,26 @@ def main() -> None:
     rows = []
     for H in args.hidden:
         torch.manual_seed(0)
-        res = {}
-        for name, net in (("delta", delta_model(args.vocab, H)),
-                          ("lstm", LSTMLanguageModel(args.vocab, H))):
-            res[name] = measure(net, args.vocab, args.batch, args.bptt,
-                                args.seconds, args.chunk)
-            print(f"{H:>5} {name:>6} {res[name][0]:>12.0f} {res[name][1]:>12.0f}",
-                  flush=True)
-        rows.append((H, res["delta"][0] / res["lstm"][0],
-                     res["delta"][1] / res["lstm"][1]))
-    print("\nratio Delta-RNN / nn.LSTM (target: training >= 1.0 at every size, "
-          ">= 1.5 at 1024)")
-    for H, tr, sc in rows:
-        print(f"H={H:>5}  training {tr:.2f}x  scoring {sc:.2f}x")
-
+        nets = {"delta": delta_model(args.vocab, H),
+                "lstm": LSTMLanguageModel(args.vocab, H)}
+        ratios = []
+        for _ in range(args.rounds):
+            res = {}
+            for name, net in nets.items():
+                res[name] = measure(net, args.vocab, args.batch, args.bptt,
+                                    args.seconds, args.chunk)
+                print(f"{H:>5} {name:>6} {res[name][0]:>12.0f} "
+                      f"{res[name][1]:>12.0f}", flush=True)
+            ratios.append((res["delta"][0] / res["lstm"][0],
+                           res["delta"][1] / res["lstm"][1]))
+        rows.append((H, ratios))
+    print("\nratio Delta-RNN / nn.LSTM, median [lowest, highest] of the rounds "
+          "(target: training >= 1.0 at every size, >= 1.5 at 1024)")
+    for H, ratios in rows:
+        tr, sc = sorted(r[0] for r in ratios), sorted(r[1] for r in ratios)
+        print(f"H={H:>5}  training {statistics.median(tr):.2f}x "
+              f"[{tr[0]:.2f}, {tr[-1]:.2f}]  scoring {statistics.median(sc):.2f}x "
+              f"[{sc[0]:.2f}, {sc[-1]:.2f}]")
 
 if __name__ == "__main__":
     main()

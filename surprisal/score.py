@@ -150,20 +150,28 @@ def _nll_entropy(
     """
     B, T, H = hidden.shape
     V = net.decoder.out_features
-    h = hidden.reshape(B * T, H)
+    low = (hidden.dtype == torch.bfloat16
+           or torch.is_autocast_enabled(hidden.device.type))
+    dtype = torch.bfloat16 if low else torch.float32
+    # A plain product, with the bias added inside the float32 statistics: adding
+    # it in the product (addmm) costs more than the product itself in bfloat16.
+    h = hidden.reshape(B * T, H).to(dtype)
+    weight_t = net.decoder.weight.to(dtype).t()  # (H, V)
+    bias = net.decoder.bias
+    bias = (torch.zeros(V, device=h.device) if bias is None else bias).float()
     yy = y.reshape(B * T)
     nll = torch.empty(B * T, device=h.device)
     ent = torch.empty(B * T, device=h.device)
     stats = _softmax_stats_fn()
-    low = (hidden.dtype == torch.bfloat16
-           or torch.is_autocast_enabled(hidden.device.type))
     rows, sub = _head_blocks(V, low, _head["name"])
-    for r0 in range(0, B * T, rows):
-        r1 = min(r0 + rows, B * T)
-        logits = net.decoder(h[r0:r1])  # (R, V)
-        for s0 in range(r0, r1, sub):
-            s1 = min(s0 + sub, r1)
-            nll[s0:s1], ent[s0:s1] = stats(logits[s0 - r0 : s1 - r0], yy[s0:s1])
+    with torch.autocast(h.device.type, enabled=False):
+        for r0 in range(0, B * T, rows):
+            r1 = min(r0 + rows, B * T)
+            logits = torch.mm(h[r0:r1], weight_t)  # (R, V), without the bias
+            for s0 in range(r0, r1, sub):
+                s1 = min(s0 + sub, r1)
+                nll[s0:s1], ent[s0:s1] = stats(logits[s0 - r0 : s1 - r0], bias,
+                                               yy[s0:s1])
     return nll.view(B, T), ent.view(B, T)
 
 
@@ -184,13 +192,14 @@ def _head_blocks(V: int, low: bool, head: str) -> tuple[int, int]:
     return rows, sub
 
 
-def _softmax_stats(logits: torch.Tensor, y: torch.Tensor):
-    """``-logp[y]`` and the entropy (nats) of each row of scores, in float32.
+def _softmax_stats(logits: torch.Tensor, bias: torch.Tensor, y: torch.Tensor):
+    """``-logp[y]`` and the entropy (nats) of each row of scores ``logits + bias``,
+    in float32.
 
     With ``d = l - max(l)`` and ``s = sum(exp(d))``: ``logp = d - log s``, so
     ``-logp[y] = log s - d[y]`` and the entropy is ``log s - sum(exp(d) * d) / s``.
     """
-    d = logits.float()
+    d = logits.float() + bias
     d = d - d.amax(dim=-1, keepdim=True)  # (R, V), <= 0
     e = d.exp()
     s = e.sum(dim=-1)
