@@ -130,12 +130,20 @@ def test_punctuation_drop_keeps_hyphens_inside_words(model):
     assert drop.surprisal_bits[3] == pytest.approx(left.surprisal_bits.iloc[1])
 
 
+@pytest.mark.parametrize("head", ["eager", "fused"])
 @pytest.mark.parametrize("blocks", [(7, 3), (5, 5), (1, 1), (1000, 1000)])
-def test_output_layer_blocks_never_change_a_value(model, monkeypatch, blocks):
+def test_output_layer_blocks_never_change_a_value(model, monkeypatch, blocks, head):
     """The output layer and softmax statistics run on blocks of rows and
-    sub-blocks of those; any blocking gives the full log-softmax's values."""
+    sub-blocks of those; any blocking gives the full log-softmax's values, with
+    the bias in the product (eager head) or in the statistics (fused head, here
+    run without compiling)."""
     from surprisal import score
 
+    if head == "fused":
+        monkeypatch.setitem(score._head, "name", "compile")
+        monkeypatch.setitem(score._head, "fn", score._softmax_stats)
+    with torch.no_grad():
+        model.net.decoder.bias.normal_()
     torch.manual_seed(1)
     hidden = torch.randn(3, 11, model.net.config.hidden)
     y = torch.randint(0, model.net.config.vocab_size, (3, 11))
