@@ -315,6 +315,9 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
     fmt = fmt or "tsv"
     _check_output(output, fmt)
     model = _load_model(model_dir, device)
+    from surprisal.runtime import warn_if_slow_bfloat16
+
+    warn_if_slow_bfloat16(next(model.net.parameters()).device, dtype)
     if sentence_rule is not None:
         import dataclasses
 

@@ -52,3 +52,38 @@ def retain_freed_memory() -> bool:
     ok = mallopt(_M_MMAP_MAX, 0) == 1 and mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1
     log.debug("glibc keeps freed memory: %s", ok)
     return ok
+
+
+def native_bfloat16(device) -> bool:
+    """Whether ``device`` (a :class:`torch.device`) has bfloat16 matrix products
+    in hardware.
+
+    On a CPU that means AMX or AVX-512 BF16 (Intel Sapphire Rapids and newer, AMD
+    Zen 4 and newer); without them PyTorch emulates bfloat16 products by
+    converting to float32, and ``--dtype bfloat16`` gains nothing or loses. On
+    CUDA it means compute capability 8.0 (Ampere) or newer. Other device types,
+    and CPUs whose features PyTorch cannot report, count as native.
+    """
+    import torch
+
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type != "cpu":
+        return True
+    get_capabilities = getattr(torch.cpu, "get_capabilities", None)
+    if get_capabilities is None:
+        return True
+    caps = get_capabilities()
+    return bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
+
+
+def warn_if_slow_bfloat16(device, dtype: str) -> bool:
+    """Log a warning when ``dtype`` is bfloat16 and ``device`` lacks native
+    bfloat16 (:func:`native_bfloat16`); returns whether it warned."""
+    if dtype != "bfloat16" or native_bfloat16(device):
+        return False
+    log.warning("this %s has no bfloat16 matrix products in hardware (AMX or "
+                "AVX-512 BF16 on a CPU, Ampere or newer on CUDA), so --dtype "
+                "bfloat16 is unlikely to be faster than float32 here; use "
+                "--dtype float32", device.type)
+    return True

@@ -98,7 +98,8 @@ def token_scores(
             idx = order[start : start + batch_size]
             ids, lengths = batches.pad([streams[i].ids for i in idx],
                                        model.vocab.eos)
-            nll, ent, gates, changes = _score_batch(net, ids.to(device), chunk)
+            nll, ent, gates, changes = _score_batch(net, ids.to(device), lengths,
+                                                    chunk)
             for b, i in enumerate(idx):
                 m = int(lengths[b]) - 1
                 results[i] = TokenScores(
@@ -111,16 +112,21 @@ def token_scores(
     return results  # type: ignore[return-value]
 
 
-def _score_batch(net, ids: torch.Tensor, chunk: int):
+def _score_batch(net, ids: torch.Tensor, lengths: torch.Tensor, chunk: int):
     """Per-target scores of one padded (B, L) batch, in chunks of ``chunk`` steps
-    with the state carried: nll, entropy, gates and changes, each (B, L-1)."""
+    with the state carried: nll, entropy, gates and changes, each (B, L-1).
+
+    The output layer runs on the rows of real targets only (stream ``b`` has
+    ``lengths[b] - 1``); the padded positions of shorter streams cost a step of
+    the recurrence but no product over the vocabulary, and stay NaN."""
     n_layers = net.config.layers
     B, L = ids.shape
     n = L - 1  # targets of the longest stream
-    nll = torch.empty(B, n)
-    ent = torch.empty(B, n)
+    nll = torch.full((B, n), math.nan)
+    ent = torch.full((B, n), math.nan)
     gates = [torch.full((B, n), math.nan) for _ in range(n_layers)]
     changes = [torch.empty(B, n) for _ in range(n_layers)]
+    n_targets = (lengths - 1).to(ids.device)  # (B,)
     state = None
     for t0 in range(0, n, chunk):
         x = ids[:, t0 : t0 + chunk]  # (B, T)
@@ -129,9 +135,12 @@ def _score_batch(net, ids: torch.Tensor, chunk: int):
         out = net(x, state, trace=True, decode=False)
         state = out.state
         sl = slice(t0, t0 + y.shape[1])
-        nll_c, ent_c = _nll_entropy(net, out.hidden, y)
-        nll[:, sl] = nll_c.cpu()
-        ent[:, sl] = ent_c.cpu()
+        steps = torch.arange(t0, t0 + y.shape[1], device=ids.device)
+        real = steps.unsqueeze(0) < n_targets.unsqueeze(1)  # (B, T)
+        nll_c, ent_c = _nll_entropy(net, out.hidden[real], y[real])
+        real = real.cpu()
+        nll[:, sl][real] = nll_c.cpu()
+        ent[:, sl][real] = ent_c.cpu()
         for k in range(n_layers):
             if out.gates[k] is not None:
                 gates[k][:, sl] = out.gates[k].float().cpu()
@@ -142,13 +151,14 @@ def _score_batch(net, ids: torch.Tensor, chunk: int):
 def _nll_entropy(
     net, hidden: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``-logp[y]`` and the entropy (nats), (B, T), from the last layer's output.
+    """``-logp[y]`` and the entropy (nats), (N,), from rows of the last layer's
+    output, (N, H), and their targets, (N,).
 
     The output layer and the float32 log-softmax run on blocks of rows
-    (:func:`_head_blocks`), so that the (B, T, V) scores never exist at once:
-    memory stays small and the blocks stay in the CPU's caches.
+    (:func:`_head_blocks`), so that the (N, V) scores never exist at once:
+    memory stays small and the statistics run in the CPU's caches.
     """
-    B, T, H = hidden.shape
+    N, H = hidden.shape
     V = net.decoder.out_features
     low = (hidden.dtype == torch.bfloat16
            or torch.is_autocast_enabled(hidden.device.type))
@@ -158,19 +168,18 @@ def _nll_entropy(
     # half as much again as the product. The eager head adds it in the product,
     # which is cheaper than an extra pass of its own.
     fused = _head["name"] == "compile"
-    h = hidden.reshape(B * T, H).to(dtype)
+    h = hidden.to(dtype)
     weight_t = net.decoder.weight.to(dtype).t()  # (H, V)
     bias = net.decoder.bias
     if bias is not None:
         bias = bias.float() if fused else bias.to(dtype)
-    yy = y.reshape(B * T)
-    nll = torch.empty(B * T, device=h.device)
-    ent = torch.empty(B * T, device=h.device)
+    nll = torch.empty(N, device=h.device)
+    ent = torch.empty(N, device=h.device)
     stats = _softmax_stats_fn()
     rows, sub = _head_blocks(V, low, _head["name"])
     with torch.autocast(h.device.type, enabled=False):
-        for r0 in range(0, B * T, rows):
-            r1 = min(r0 + rows, B * T)
+        for r0 in range(0, N, rows):
+            r1 = min(r0 + rows, N)
             if fused or bias is None:
                 logits = torch.mm(h[r0:r1], weight_t)  # (R, V)
             else:
@@ -178,24 +187,27 @@ def _nll_entropy(
             for s0 in range(r0, r1, sub):
                 s1 = min(s0 + sub, r1)
                 nll[s0:s1], ent[s0:s1] = stats(logits[s0 - r0 : s1 - r0],
-                                               bias if fused else None, yy[s0:s1])
-    return nll.view(B, T), ent.view(B, T)
+                                               bias if fused else None, y[s0:s1])
+    return nll, ent
 
 
 def _head_blocks(V: int, low: bool, head: str) -> tuple[int, int]:
     """Rows of scores per product of the output layer, and per call of the
     softmax statistics.
 
-    The product runs on about 2.5 million scores at a time (10 MB in float32), or
-    5 million in bfloat16 with the fused head, where the larger product pays.
-    The eager statistics make several passes over their rows, so they run on
-    sub-blocks of about 160,000 scores that stay in a core's L2 cache; the fused
-    head makes two passes and takes the whole block. On a CPU with 2 MB of L2
-    per core, this halves the time of the eager statistics.
+    A product needs a few hundred rows to run near the machine's peak (on a
+    2-core AVX-512 machine, 128 rows reach 70% of the rate of 512), so a block
+    holds at least 512 rows, and more where the vocabulary is small: about 2.5
+    million scores (10 MB in float32), or 5 million in bfloat16 with the fused
+    head, and at most 50 million (for a vocabulary of over 100,000). The eager
+    statistics make several passes over their rows, so they run
+    on sub-blocks of about 320,000 scores that stay in a core's L2 or L3 cache;
+    the fused head makes two passes and takes the whole block.
     """
     fused = head == "compile"
-    rows = max(16, (5_000_000 if fused and low else 2_500_000) // V)
-    sub = rows if fused else max(1, 160_000 // V)
+    rows = max(512, (5_000_000 if fused and low else 2_500_000) // V)
+    rows = min(rows, max(16, 50_000_000 // V))  # at most 200 MB of scores
+    sub = rows if fused else max(1, 320_000 // V)
     return rows, sub
 
 

@@ -43,6 +43,7 @@ from tqdm import tqdm
 
 from surprisal import __version__, batches, modelio
 from surprisal.nn import LanguageModel, ModelConfig
+from surprisal.runtime import warn_if_slow_bfloat16
 from surprisal.sources import read_training_file
 from surprisal.text import TextConfig
 from surprisal.vocab import Vocab
@@ -322,6 +323,8 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks: _Ranks) -> Pat
     device = modelio.resolve_device(cfg.device)
     if device.type == "cuda" and ranks.world > 1:
         device = torch.device("cuda", ranks.local_rank)
+    if ranks.main:
+        warn_if_slow_bfloat16(device, cfg.dtype)
     text = TextConfig(**cfg.text)
     info = log.info if ranks.main else (lambda *args: None)
 
