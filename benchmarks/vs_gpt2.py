@@ -5,9 +5,10 @@
     python benchmarks/vs_gpt2.py [--model DIR] [--threads N]
 
 Both score the same text with the same threads, in float32 and in bfloat16
-(autocast, log-softmax in float32), and both times include tokenisation. GPT-2 is
-scored the way minicons-style scorers do it: each story is cut into chunks of at
-most 1024 tokens (``<|endoftext|>`` first), one forward pass per chunk, float32
+(autocast, log-softmax in float32), and both times include tokenisation; each
+figure is the fastest of repeated runs (``--repeats``, ``--gpt2-repeats``). GPT-2
+is scored the way minicons-style scorers do it: each story is cut into chunks of
+at most 1024 tokens (``<|endoftext|>`` first), one forward pass per chunk, float32
 log-softmax over the vocabulary, the log-probability of each token gathered, and
 the sub-tokens of each word summed.
 
@@ -80,6 +81,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=3,
                     help="runs of the Delta-RNN per setting; the fastest counts")
+    ap.add_argument("--gpt2-repeats", type=int, default=2,
+                    help="runs of GPT-2 per precision; the fastest counts")
     args = ap.parse_args()
     configure(args.threads)
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -124,12 +127,15 @@ def main() -> None:
         with torch.autocast("cpu", dtype=torch.bfloat16,
                             enabled=dtype == "bfloat16"):
             gpt2_word_surprisal(gpt2, tok, texts[0][:200], bos)  # warm-up
-            t = time.perf_counter()
-            n_tokens = 0
-            for words in texts:
-                _, n = gpt2_word_surprisal(gpt2, tok, words, bos)
-                n_tokens += n
-        gpt2_rate[dtype] = n_words / (time.perf_counter() - t)
+            best = float("inf")
+            for _ in range(args.gpt2_repeats):
+                t = time.perf_counter()
+                n_tokens = 0
+                for words in texts:
+                    _, n = gpt2_word_surprisal(gpt2, tok, words, bos)
+                    n_tokens += n
+                best = min(best, time.perf_counter() - t)
+        gpt2_rate[dtype] = n_words / best
         print(f"GPT-2 small ({sum(p.numel() for p in gpt2.parameters()) / 1e6:.0f}M "
               f"parameters, {n_tokens / n_words:.2f} tokens per word, {dtype}): "
               f"{gpt2_rate[dtype]:.0f} words/s", flush=True)

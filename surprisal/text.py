@@ -287,7 +287,7 @@ def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
     n_docs = 0
     number = 0
     check_lines = config.sentences == "line"
-    crowded: list[int] = []
+    crowded, first_crowded = 0, 0  # a count, so memory does not grow with the file
     with open(path, "rb") as f:
         offset = 0  # of the line in the file, after a byte-order mark
         for raw in f:
@@ -307,7 +307,8 @@ def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
             for line in text.rstrip("\n").rstrip("\r").split("\r"):
                 number += 1
                 if check_lines and _INNER_END.search(line):
-                    crowded.append(number)
+                    crowded += 1
+                    first_crowded = first_crowded or number
                 words = line.split()
                 if words:
                     block.append(words)
@@ -326,7 +327,7 @@ def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
             "%s: %d lines seem to hold more than one sentence (first: line %d); "
             "with this model each line is read as one sentence, so put one "
             "sentence per line or split lines with --sentences spacy",
-            path, len(crowded), crowded[0])
+            path, crowded, first_crowded)
 
 
 def read_documents(path: str | Path, config: TextConfig) -> list[Document]:
