@@ -49,6 +49,30 @@ def test_batch_size_never_changes_a_value(model):
                                atol=1e-5, rtol=0)
 
 
+def test_output_layer_never_runs_on_padding(model, monkeypatch):
+    """Streams of different lengths share a padded batch; the output layer sees
+    each real target once, in every chunk, and no padded position."""
+    from surprisal import score
+
+    docs = read_documents(FIXTURES / "tiny.txt", model.text)
+    docs.append(segment([["A", "much", "longer", "one", "than", "the", "rest",
+                          "."]], model.text))
+    encs = [batches.encode_document(d, model.vocab) for d in docs]
+    rows = []
+    head = score._nll_entropy
+
+    def counting(net, hidden, y):
+        rows.append(hidden.shape[0])
+        return head(net, hidden, y)
+
+    monkeypatch.setattr(score, "_nll_entropy", counting)
+    out = token_scores(model, encs, batch_size=len(encs), chunk=3)
+    n_targets = sum(len(e.ids) - 1 for e in encs)
+    assert sum(rows) == n_targets
+    assert max(len(e.ids) for e in encs) * len(encs) - len(encs) > n_targets
+    assert all(np.isfinite(t.nll).all() for t in out)
+
+
 def test_document_scored_whole_equals_pieces_with_state_carried(model):
     docs = read_documents(FIXTURES / "tiny.txt", model.text)
     encs = [batches.encode_document(d, model.vocab) for d in docs]
