@@ -194,7 +194,7 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
     """
     from surprisal.modelio import ModelError
     from surprisal.text import TextError
-    from surprisal.train import TrainConfig
+    from surprisal.train import BusyError, TrainConfig
     from surprisal.train import train as run
 
     cfg = TrainConfig(
@@ -211,7 +211,7 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
     )
     try:
         path = run(cfg, resume=resume, progress=not no_progress)
-    except (TextError, ModelError, FileNotFoundError, ValueError) as err:
+    except (TextError, ModelError, FileNotFoundError, ValueError, BusyError) as err:
         _fail(str(err))
     # Under torchrun every process returns here; the path is printed once.
     if os.environ.get("RANK", "0") == "0":

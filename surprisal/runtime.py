@@ -12,6 +12,10 @@ resident memory stays at its peak instead of shrinking after it.
 
 ``surprisal`` commands call it on start; set ``SURPRISAL_MALLOC=system`` to keep
 glibc's defaults.
+
+:func:`stop_with_parent` makes a worker that ``torchrun`` started stop when
+``torchrun`` itself dies, even by SIGKILL: its workers run in sessions of their
+own, and would otherwise go on training, and writing checkpoints, unseen.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import signal
 import sys
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,35 @@ def retain_freed_memory() -> bool:
     # Serve every block from the heap (no mmap) and never trim the heap's top.
     ok = mallopt(_M_MMAP_MAX, 0) == 1 and mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1
     log.debug("glibc keeps freed memory: %s", ok)
+    return ok
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent(sig: int = signal.SIGTERM) -> bool:
+    """Have the kernel send ``sig`` to this process when its parent exits.
+
+    Returns
+    -------
+    bool
+        Whether the request took effect: False on systems other than Linux.
+
+    Raises
+    ------
+    SystemExit
+        When the parent has already exited (this process was adopted by init).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
+                           use_errno=True)
+        ok = libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+    if ok and os.getppid() == 1:
+        raise SystemExit(128 + int(sig))
     return ok
 
 

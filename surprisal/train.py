@@ -27,6 +27,7 @@ visible to all of them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -36,6 +37,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
@@ -43,7 +49,7 @@ from tqdm import tqdm
 
 from surprisal import __version__, batches, modelio
 from surprisal.nn import LanguageModel, ModelConfig
-from surprisal.runtime import warn_if_slow_bfloat16
+from surprisal.runtime import stop_with_parent, warn_if_slow_bfloat16
 from surprisal.sources import read_training_file
 from surprisal.text import TextConfig
 from surprisal.vocab import Vocab
@@ -136,6 +142,8 @@ def _start_ranks(device: str) -> _Ranks:
     import torch.distributed as dist
 
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if "TORCHELASTIC_RUN_ID" in os.environ:  # started by torchrun
+        stop_with_parent()
     owns = False
     if not dist.is_initialized():
         cuda = device != "cpu" and torch.cuda.is_available()
@@ -307,7 +315,40 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> Path
             torch.distributed.destroy_process_group()
 
 
+class BusyError(RuntimeError):
+    """Another training run is writing to the same model directory."""
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path, ranks: _Ranks):
+    """Hold an exclusive lock on the directory ``out`` (rank 0; POSIX systems),
+    so that two runs never write one model directory or its checkpoints."""
+    if not ranks.main or fcntl is None:
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(
+                f"{out}: another training run is writing to this directory; "
+                f"wait for it to end or stop it, or train into another --out"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks: _Ranks) -> Path:
+    out = Path(cfg.out)
+    with _exclusive(out, ranks):
+        return _train_locked(cfg, resume, progress, ranks)
+
+
+def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
+                  ranks: _Ranks) -> Path:
     out = Path(cfg.out)
     ckdir = out / "checkpoint"
     if resume and not (ckdir / "trainer.json").exists():

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -42,6 +44,52 @@ def _torchrun(out, *extra, args=ARGS):
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-3000:]
     return res
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (torchrun starts its workers in
+    sessions of their own, so a signal to its process group misses them)."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _start_and_wait(cmd, env, info, window):
+    """Start ``cmd`` and wait until its checkpoint has passed ``window``;
+    return the process and its workers' pids."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if json.loads(info.read_text())["window"] >= window:
+                break
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            pass
+        time.sleep(0.01)
+    return proc, _children(proc.pid)
+
+
+def _wait_gone(pids, seconds=30.0) -> list[int]:
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if _alive(p)]
 
 
 def _weights(path):
@@ -81,32 +129,24 @@ def test_two_processes_train_like_one(tmp_path):
 @pytest.mark.skipif(not torch.distributed.is_available(),
                     reason="this PyTorch has no torch.distributed")
 def test_killed_two_process_run_resumes_mid_epoch(tmp_path):
-    """Both processes are killed (SIGKILL) in the middle of an epoch; the resumed
-    run ends with the weights of a run that was never stopped."""
-    import signal
-    import time
-
+    """torchrun and both workers are killed (SIGKILL) in the middle of an epoch;
+    the resumed run ends with the weights of a run that was never stopped."""
     text = tmp_path / "train.txt"
     text.write_text((FIXTURES / "tiny.txt").read_text() * 40)
     args = ["--train", str(text), *ARGS[2:], "--epochs", "1"]
     _torchrun(tmp_path / "whole", args=args)
 
     cmd, env = _torchrun_cmd(tmp_path / "killed", args=args)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
     info = tmp_path / "killed" / "checkpoint" / "trainer.json"
-    deadline = time.time() + 120
+    proc, workers = _start_and_wait(cmd, env, info, window=10)
     try:
-        while time.time() < deadline and proc.poll() is None:
-            try:
-                if json.loads(info.read_text())["window"] >= 10:
-                    break
-            except (FileNotFoundError, json.JSONDecodeError, KeyError):
-                pass
-            time.sleep(0.01)
+        assert len(workers) == 2, workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+    assert _wait_gone(workers) == []
     progress = json.loads(info.read_text())
     assert progress["epoch"] == 0 and progress["window"] >= 10, progress
 
@@ -114,3 +154,27 @@ def test_killed_two_process_run_resumes_mid_epoch(tmp_path):
     whole, resumed = _weights(tmp_path / "whole"), _weights(tmp_path / "killed")
     for k in whole:
         torch.testing.assert_close(resumed[k], whole[k], rtol=0, atol=TOL, msg=k)
+
+
+@pytest.mark.skipif(not torch.distributed.is_available()
+                    or not sys.platform.startswith("linux"),
+                    reason="needs torch.distributed and Linux's parent-death signal")
+def test_workers_stop_when_torchrun_is_killed(tmp_path):
+    """Killing torchrun alone (SIGKILL) stops its workers, which would otherwise
+    train on and keep writing checkpoints."""
+    text = tmp_path / "train.txt"
+    text.write_text((FIXTURES / "tiny.txt").read_text() * 400)
+    args = ["--train", str(text), *ARGS[2:], "--epochs", "1"]
+    cmd, env = _torchrun_cmd(tmp_path / "m", args=args)
+    info = tmp_path / "m" / "checkpoint" / "trainer.json"
+    proc, workers = _start_and_wait(cmd, env, info, window=5)
+    try:
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert len(workers) == 2, workers
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # torchrun only
+        proc.wait()
+    left = _wait_gone(workers)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -70,6 +70,37 @@ def test_resume_without_checkpoint_is_refused(tmp_path):
         train(_config(tmp_path / "none"), resume=True, progress=False)
 
 
+@pytest.mark.skipif(train_mod.fcntl is None, reason="no POSIX file locks")
+def test_second_run_into_a_busy_directory_is_refused(tmp_path):
+    """While one run holds a model directory, another run into it fails and
+    writes nothing there; once the first ends, the directory is free."""
+    import fcntl
+    import os
+
+    from click.testing import CliRunner
+
+    from surprisal.cli import main
+
+    out = tmp_path / "m"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)  # a running trainer's lock
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    args = ["train", "--train", str(FIXTURES / "tiny.txt"), "--valid",
+            str(FIXTURES / "tiny.txt"), "--out", str(out), "--hidden", "8",
+            "--epochs", "1", "--device", "cpu", "--no-progress"]
+    try:
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 1, res.output
+        assert f"{out}: another training run is writing to this directory" in res.output
+        assert "Traceback" not in res.output
+        assert list(out.iterdir()) == []
+    finally:
+        os.close(fd)
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert (out / "model.safetensors").exists()
+
+
 def test_training_record_describes_the_run(tmp_path):
     train(_config(tmp_path / "m", epochs=1), progress=False)
     rec = json.loads((tmp_path / "m" / "training.json").read_text())
