@@ -15,7 +15,10 @@ glibc's defaults.
 
 :func:`stop_with_parent` makes a worker that ``torchrun`` started stop when
 ``torchrun`` itself dies, even by SIGKILL: its workers run in sessions of their
-own, and would otherwise go on training, and writing checkpoints, unseen.
+own, and would otherwise go on training, and writing checkpoints, unseen. They
+are killed (SIGKILL), since a worker waiting in a collective operation for a
+peer that is gone never gets to run a handler for a gentler signal;
+checkpoints survive a kill at any moment.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ def retain_freed_memory() -> bool:
 _PR_SET_PDEATHSIG = 1
 
 
-def stop_with_parent(sig: int = signal.SIGTERM) -> bool:
+def stop_with_parent(sig: int = signal.SIGKILL) -> bool:
     """Have the kernel send ``sig`` to this process when its parent exits.
 
     Returns

@@ -5,8 +5,11 @@ The loop carries the recurrent state from window to window (see
 rate when the validation perplexity stalls, and stops early after ``patience``
 stalled epochs. The best model so far (by validation perplexity) is kept in the
 output directory; ``OUT/checkpoint/`` holds the latest training state, written
-atomically every ``checkpoint_minutes`` and at the end of every epoch, so that
-``resume=True`` continues a killed run exactly where it stopped.
+every ``checkpoint_minutes`` and at the end of every epoch, so that
+``resume=True`` continues a killed run exactly where it stopped. A checkpoint is
+written whole into ``OUT/checkpoint.new/`` and then swapped in for the previous
+one, so a run killed at any moment leaves one complete checkpoint, never the
+files of two different steps.
 
 Several processes (``torchrun --nproc_per_node N -m surprisal train ...``) train
 one model with DistributedDataParallel (gloo on the CPU, NCCL on CUDA). The
@@ -32,6 +35,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -151,7 +155,10 @@ def _start_ranks(device: str) -> _Ranks:
             torch.cuda.set_device(local_rank)
         dist.init_process_group("nccl" if cuda else "gloo")
         owns = True
-    return _Ranks(dist.get_rank(), dist.get_world_size(), local_rank, owns)
+    rank = dist.get_rank()
+    if rank:  # warnings about the shared text are rank 0's to give
+        logging.getLogger("surprisal").setLevel(logging.ERROR)
+    return _Ranks(rank, dist.get_world_size(), local_rank, owns)
 
 
 def _gather(obj, ranks: _Ranks) -> list:
@@ -231,7 +238,11 @@ def _save_checkpoint(
     text: TextConfig,
     rank_rng: list[torch.Tensor] | None = None,
 ) -> None:
-    ckdir.mkdir(parents=True, exist_ok=True)
+    """Write the checkpoint ``ckdir``: whole into a sibling directory first, then
+    swapped in (see :func:`_settle_checkpoint`)."""
+    final, ckdir = ckdir, _sibling(ckdir, "new")
+    shutil.rmtree(ckdir, ignore_errors=True)
+    ckdir.mkdir(parents=True)
     modelio.save(modelio.Model(net, vocab, text), ckdir)
 
     # Optimizer tensors and RNG state go to safetensors, the rest to JSON: no pickle.
@@ -259,7 +270,35 @@ def _save_checkpoint(
     tmp = ckdir / ".trainer.safetensors.tmp"
     save_file(tensors, str(tmp))
     tmp.replace(fd_path)
+    # trainer.json last: a directory that holds it is complete.
     modelio.write_json(ckdir / "trainer.json", {"optimizer": meta, **progress})
+
+    old = _sibling(final, "old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    ckdir.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sibling(ckdir: Path, tag: str) -> Path:
+    return ckdir.with_name(f"{ckdir.name}.{tag}")
+
+
+def _settle_checkpoint(ckdir: Path) -> None:
+    """Finish a checkpoint swap that a killed run left half done: keep the newest
+    complete checkpoint (one that holds ``trainer.json``) as ``ckdir`` and remove
+    the rest."""
+    new, old = _sibling(ckdir, "new"), _sibling(ckdir, "old")
+    if not (ckdir / "trainer.json").exists():
+        for candidate in (new, old):
+            if (candidate / "trainer.json").exists():
+                shutil.rmtree(ckdir, ignore_errors=True)
+                candidate.rename(ckdir)
+                log.info("%s: completed from %s", ckdir, candidate.name)
+                break
+    for stale in (new, old):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _load_checkpoint(ckdir: Path, net, opt, device, rank: int = 0):
@@ -351,6 +390,10 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
                   ranks: _Ranks) -> Path:
     out = Path(cfg.out)
     ckdir = out / "checkpoint"
+    if ranks.main:
+        _settle_checkpoint(ckdir)
+    if ranks.world > 1:
+        torch.distributed.barrier()
     if resume and not (ckdir / "trainer.json").exists():
         raise FileNotFoundError(
             f"{ckdir}: no checkpoint to resume from; run without --resume"
@@ -419,9 +462,14 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
             hidden = [tuple(t[mine] for t in s) for s in hidden]
         info("resumed at epoch %d, window %d", prog["epoch"] + 1, prog["window"])
 
-    def checkpoint(state) -> None:
-        # Collective: the state of every row and every rank's random state.
+    def checkpoint(state, sums=(0.0, 0), epoch_s=0.0) -> None:
+        # Collective: the state of every row, every rank's random state, and the
+        # epoch's loss and token count so far, summed over the ranks.
         rng = _gather(torch.get_rng_state(), ranks)
+        gathered = _gather(sums, ranks)
+        prog["epoch_sums"] = [sum(g[0] for g in gathered),
+                              sum(g[1] for g in gathered)]
+        prog["epoch_s"] = epoch_s
         if state is not None and ranks.world > 1:
             parts = _gather([tuple(t.cpu() for t in s) for s in state], ranks)
             state = [tuple(torch.cat([p[i][j] for p in parts])
@@ -444,6 +492,12 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
     while prog["epoch"] < cfg.epochs:
         net.train()
         epoch_loss, epoch_n, t_epoch = 0.0, 0, time.time()
+        if prog["window"]:  # resumed mid-epoch: the epoch's figures so far
+            loss_n = prog.get("epoch_sums", [0.0, 0])
+            if ranks.main:  # the sums over all ranks, kept by rank 0
+                epoch_loss, epoch_n = float(loss_n[0]), int(loss_n[1])
+            t_epoch -= prog.get("epoch_s", 0.0)
+        resumed_n = epoch_n
         bar = tqdm(total=n_win, initial=prog["window"],
                    disable=not (progress and ranks.main),
                    desc=f"epoch {prog['epoch'] + 1}", unit="win", leave=False)
@@ -463,7 +517,8 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
             epoch_n += y.numel()
             prog["window"] += 1
             prog["tokens_seen"] += y.numel() * ranks.world
-            rate = epoch_n * ranks.world / max(time.time() - t_epoch, 1e-9)
+            rate = ((resumed_n + (epoch_n - resumed_n) * ranks.world)
+                    / max(time.time() - t_epoch, 1e-9))
             bar.update(1)
             bar.set_postfix(loss=f"{loss.item():.3f}",
                             ppl=f"{math.exp(min(loss.item(), 50)):.1f}",
@@ -471,7 +526,7 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
             due = time.time() - last_ck > cfg.checkpoint_minutes * 60
             if _from_rank0(due, ranks, device):
                 prog["elapsed_s"] = time.time() - start
-                checkpoint(hidden)
+                checkpoint(hidden, (epoch_loss, epoch_n), time.time() - t_epoch)
                 last_ck = time.time()
         bar.close()
 

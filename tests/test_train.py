@@ -65,6 +65,86 @@ def test_killed_run_resumes_to_the_same_model(tmp_path, monkeypatch):
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
 
 
+class _Killed(BaseException):
+    """The process dies here."""
+
+
+_KILL_POINTS = {
+    # stage: (where the kill strikes, what it leaves on disk)
+    "writing": "the new checkpoint lacks trainer.json",
+    "moving aside": "the old and the new checkpoint are both complete",
+    "swapping": "no checkpoint, only the new one and the old one",
+    "cleaning up": "the new checkpoint, and the old one not yet removed",
+}
+
+
+@pytest.mark.parametrize("stage", list(_KILL_POINTS))
+def test_run_killed_while_checkpointing_resumes_exactly(tmp_path, monkeypatch, stage):
+    """Wherever a kill strikes during a checkpoint, the resumed run ends with the
+    weights and the per-epoch figures of a run that was never stopped."""
+    import shutil
+    from pathlib import Path
+
+    train(_config(tmp_path / "full"), progress=False)
+    out = tmp_path / "killed"
+    ck, new, old = (out / "checkpoint", out / "checkpoint.new",
+                    out / "checkpoint.old")
+
+    real_save, real_json = train_mod._save_checkpoint, modelio.write_json
+    real_rename, real_rmtree = Path.rename, shutil.rmtree
+    calls = {"n": 0}
+
+    def counted_save(*args, **kwargs):
+        calls["n"] += 1
+        real_save(*args, **kwargs)
+
+    def die_if(strike: bool) -> None:
+        if strike and calls["n"] == 4:  # the fourth checkpoint, mid-epoch
+            raise _Killed
+
+    def write_json(path, obj):
+        die_if(stage == "writing" and Path(path) == new / "trainer.json")
+        real_json(path, obj)
+
+    def rename(self, target):
+        die_if(stage == "moving aside" and self == ck
+               or stage == "swapping" and self == new)
+        return real_rename(self, target)
+
+    def rmtree(path, *args, **kwargs):
+        die_if(stage == "cleaning up" and Path(path) == old and old.exists()
+               and not new.exists())
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "_save_checkpoint", counted_save)
+    monkeypatch.setattr(modelio, "write_json", write_json)
+    monkeypatch.setattr(Path, "rename", rename)
+    monkeypatch.setattr(shutil, "rmtree", rmtree)
+    with pytest.raises(_Killed):
+        train(_config(out, checkpoint_minutes=0), progress=False)
+    monkeypatch.undo()
+
+    complete = {d.name: (d / "trainer.json").exists() for d in (ck, new, old)
+                if d.exists()}
+    expected = {"writing": {"checkpoint": True, "checkpoint.new": False},
+                "moving aside": {"checkpoint": True, "checkpoint.new": True},
+                "swapping": {"checkpoint.new": True, "checkpoint.old": True},
+                "cleaning up": {"checkpoint": True, "checkpoint.old": True}}
+    assert complete == expected[stage], _KILL_POINTS[stage]
+
+    train(_config(out), resume=True, progress=False)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("checkpoint")) \
+        == ["checkpoint"]
+    a, b = _weights(tmp_path / "full"), _weights(out)
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    hist = [json.loads((d / "training.json").read_text())["history"]
+            for d in (tmp_path / "full", out)]
+    assert [h["epoch"] for h in hist[1]] == [1, 2, 3]
+    for h_full, h_resumed in zip(*hist, strict=True):
+        assert h_resumed["train_ppl"] == pytest.approx(h_full["train_ppl"], rel=1e-6)
+        assert h_resumed["valid_ppl"] == pytest.approx(h_full["valid_ppl"], rel=1e-6)
+
+
 def test_resume_without_checkpoint_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match="no checkpoint to resume from"):
         train(_config(tmp_path / "none"), resume=True, progress=False)
