@@ -53,8 +53,14 @@ def _adapt_options(command):
     return command
 
 
-def _check_output(out: Path | None, fmt: str) -> None:
-    """Refuse an output that cannot be written before any work is done."""
+def _check_output(out: Path | None, fmt: str, inputs=()) -> None:
+    """Refuse an output that cannot be written, or that would replace one of the
+    ``inputs``, before any work is done."""
+    for f in inputs:
+        if out is not None and f is not None and out.exists() and f.exists() \
+                and os.path.samefile(out, f):
+            _fail(f"-o {out} is the input file {f}; write the output to another "
+                  f"file")
     if fmt == "parquet":
         if out is None:
             _fail("--format parquet needs -o FILE; Parquet is not written to stdout")
@@ -313,7 +319,7 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
             _fail(f"-o {output}: cannot tell the format from the extension "
                   f"'.{suffix}'; use --format {{{','.join(FORMATS)}}}")
     fmt = fmt or "tsv"
-    _check_output(output, fmt)
+    _check_output(output, fmt, inputs=(file, stimuli))
     model = _load_model(model_dir, device)
     from surprisal.runtime import warn_if_slow_bfloat16
 
@@ -323,9 +329,13 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
 
         model.text = dataclasses.replace(model.text, sentences=sentence_rule)
     if compile_softmax:
-        from surprisal.score import set_score_head
+        from surprisal.score import check_score_head, set_score_head
 
         set_score_head("compile")
+        try:
+            check_score_head(model.net)
+        except RuntimeError as err:
+            _fail(f"--compile: {err}")
     options = dict(unit=unit, reset=reset, punct=punct, batch_size=batch_size,
                    dtype=dtype, adapt_lr=adapt_lr if adapt else None,
                    adapt_window=adapt_window)
@@ -406,7 +416,8 @@ def align(tokens, stimuli, name, unit, match, item_col, position_col, word_col,
     from surprisal.corpora.published import read_token_table
 
     suffix = output.suffix.lower() if output else ""
-    _check_output(output, fmt or ("parquet" if suffix == ".parquet" else "tsv"))
+    _check_output(output, fmt or ("parquet" if suffix == ".parquet" else "tsv"),
+                  inputs=(Path(tokens), Path(stimuli)))
     try:
         corpus = read_stimuli_file(stimuli, item=item_col, position=position_col,
                                    word=word_col)

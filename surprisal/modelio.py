@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -68,16 +69,31 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
 
 
 def write_via_temp(path: Path, write) -> None:
-    """Let ``write(tmp_path)`` fill a temporary file, then rename it to ``path``."""
+    """Let ``write(tmp_path)`` fill a temporary file, then rename it to ``path``.
+
+    A symbolic link is followed (its target is replaced, the link kept), and an
+    existing file keeps its permissions; a new one gets the usual ones (0666
+    less the umask)."""
+    path = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str | Path, obj: dict) -> None:

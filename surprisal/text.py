@@ -115,6 +115,10 @@ def _nlp(sentencizer: bool):
     from spacy.symbols import ORTH
 
     nlp = spacy.blank("en")
+    # spaCy's limit on the length of a text guards the memory of its parser and
+    # entity models; a tokenizer and a rule-based sentencizer need little, so a
+    # single long line is read whole.
+    nlp.max_length = 2**31 - 1
     # The unknown-word marker of pre-processed corpora (Penn Treebank) is one token.
     nlp.tokenizer.add_special_case(UNK, [{ORTH: UNK}])
     if sentencizer:
@@ -299,9 +303,17 @@ def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
                 byte = raw[err.start : err.start + 1].hex()
                 raise TextError(
                     f"{path} line {number + 1}: invalid UTF-8 byte 0x{byte} at file "
-                    f"offset {offset + err.start}; re-encode the file as UTF-8 (for "
-                    f"example with `iconv -f latin1 -t utf-8`)"
+                    f"offset {offset + err.start}; if this is text in another "
+                    f"encoding, re-encode it as UTF-8 (for example with `iconv -f "
+                    f"latin1 -t utf-8`)"
                 ) from None
+            nul = raw.find(b"\0")
+            if nul >= 0:
+                raise TextError(
+                    f"{path} line {number + 1}: a NUL byte at file offset "
+                    f"{offset + nul}; this looks like a binary file, "
+                    f"not text: give a UTF-8 text file"
+                )
             offset += len(raw)
             # A lone CR also ends a line.
             for line in text.rstrip("\n").rstrip("\r").split("\r"):
@@ -324,10 +336,11 @@ def iter_documents(path: str | Path, config: TextConfig) -> Iterator[Document]:
         raise TextError(f"{path}: the file holds no words; give a non-empty text file")
     if crowded:
         log.warning(
-            "%s: %d lines seem to hold more than one sentence (first: line %d); "
-            "with this model each line is read as one sentence, so put one "
-            "sentence per line or split lines with --sentences spacy",
-            path, crowded, first_crowded)
+            "%s: %s to hold more than one sentence (first: line %d); each line "
+            "is read as one sentence, so put one sentence per line or split "
+            "lines with --sentences spacy", path,
+            "1 line seems" if crowded == 1 else f"{crowded} lines seem",
+            first_crowded)
 
 
 def read_documents(path: str | Path, config: TextConfig) -> list[Document]:

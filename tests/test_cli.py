@@ -130,3 +130,59 @@ def test_output_is_not_left_half_written(runner, model, tmp_path):
     res = runner.invoke(main, ["score", "--model", str(model.path), str(bad),
                                "-o", str(out)])
     assert res.exit_code == 1 and out.read_text() == "precious\n"
+
+
+def test_output_never_replaces_the_input(runner, model, tmp_path):
+    f = tmp_path / "in.txt"
+    f.write_text("The cat sat .\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(f)
+    for out in (f, link):
+        res = runner.invoke(main, ["score", "--model", str(model.path), str(f),
+                                   "-o", str(out)])
+        assert res.exit_code == 1
+        assert f"-o {out} is the input file" in res.output
+    assert f.read_text(encoding="utf-8") == "The cat sat .\n"
+
+
+def test_output_through_a_link_keeps_the_link_and_the_permissions(runner, model,
+                                                                  tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "results" / "scores.tsv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "scores.tsv"
+    link.symlink_to(target)
+    res = runner.invoke(main, ["score", "--model", str(model.path),
+                               str(FIXTURES / "tiny.txt"), "-o", str(link)])
+    assert res.exit_code == 0, res.output
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert "surprisal_bits" in target.read_text().splitlines()[0].split("\t")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in target.parent.iterdir()] == ["scores.tsv"]
+
+
+def test_compile_without_a_compiler_fails_with_a_clear_message(model, tmp_path):
+    """--compile needs a C++ compiler; without one the error says so, before any
+    scoring, and with no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    fake = tmp_path / "bin" / "g++"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 1\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, CXX=str(fake), TORCHINDUCTOR_FORCE_DISABLE_CACHES="1",
+               PATH=f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    res = subprocess.run(
+        [sys.executable, "-m", "surprisal", "score", "--model", str(model.path),
+         str(FIXTURES / "tiny.txt"), "--compile"],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1, res.stderr
+    assert "--compile: torch.compile could not build" in res.stderr
+    assert "needs a working C++ compiler" in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""

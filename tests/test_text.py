@@ -72,11 +72,29 @@ def test_empty_and_missing_files_are_refused(tmp_path):
         read_documents(tmp_path / "nope.txt", TextConfig())
 
 
+def test_binary_file_with_nul_bytes_is_refused(tmp_path):
+    f = tmp_path / "zeros.bin"
+    f.write_bytes(b"fine words\nmore \x00\x00\x00\n")
+    with pytest.raises(TextError, match=r"zeros.bin line 2: a NUL byte at file "
+                                        r"offset 16; this looks like a binary file"):
+        read_documents(f, TextConfig())
+
+
+@pytest.mark.parametrize("sentences", ["line", "spacy"])
+def test_a_line_longer_than_spacy_limit_is_read_whole(tmp_path, sentences):
+    """spaCy refuses texts over 1,000,000 characters by default, for the memory
+    of models this toolkit does not load."""
+    f = tmp_path / "one_line.txt"
+    f.write_text("the cat sat . " * 80_000 + "\n", encoding="utf-8")  # 1.12M chars
+    (doc,) = read_documents(f, TextConfig(sentences=sentences))
+    assert len(doc.words) == 320_000
+
+
 def test_lines_holding_several_sentences_are_reported(tmp_path, caplog):
     f = tmp_path / "crowded.txt"
     f.write_text('One here.\n"Hello," she said. It is fine.\n', encoding="utf-8")
     read_documents(f, TextConfig(sentences="line"))
-    assert "1 lines seem to hold more than one sentence (first: line 2)" in caplog.text
+    assert "1 line seems to hold more than one sentence (first: line 2)" in caplog.text
     caplog.clear()
     read_documents(f, TextConfig(sentences="spacy"))
     assert "more than one sentence" not in caplog.text
