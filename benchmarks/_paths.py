@@ -8,6 +8,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NATURAL_STORIES = ROOT / "corpora" / "samples" / "natural_stories.txt"
 
 
+def describe(doc: str) -> str:
+    """A script's description for ``--help``: the first paragraph of its docstring."""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
 def default_model_dir() -> Path:
     """The shipped default model once trained, else the training run's model."""
     for d in (ROOT / "surprisal" / "default_model",

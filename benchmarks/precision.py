@@ -3,9 +3,10 @@ surprisal error per word, in bits, and the speed of each.
 
     python benchmarks/precision.py [--model DIR] [--threads N]
 
-Both runs use ``surprisal.score.score_file`` (autocast bfloat16 for the matrix
-products and the output layer, float32 log-softmax). Words/s is the best of
-``--repeats`` runs of the whole file, tokenisation included.
+The text is tokenised once; both runs then score it with
+``surprisal.score.score_documents`` (autocast bfloat16 for the matrix products and
+the output layer, float32 log-softmax). Words/s is the best of ``--repeats`` runs
+over the whole text, tokenisation not included.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 import numpy as np
 import torch
 from _harness import configure
-from _paths import NATURAL_STORIES, default_model_dir
+from _paths import NATURAL_STORIES, default_model_dir, describe
 
 from surprisal import modelio
 from surprisal.nn import cells
@@ -25,7 +26,7 @@ from surprisal.text import read_documents
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--model", default=None, help="model directory")
     ap.add_argument("--text", default=str(NATURAL_STORIES))
     ap.add_argument("--batch-size", type=int, default=16)

@@ -15,12 +15,13 @@ import time
 
 import torch
 from _harness import configure, delta_model, score_step, timeit, train_step
+from _paths import describe
 
 from surprisal.nn import cells
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--hidden", type=int, default=256)
     ap.add_argument("--vocab", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=32)

@@ -20,7 +20,13 @@ import argparse
 import time
 
 import torch
-from _harness import configure, delta_flops_per_token, delta_model, matmul_peak
+from _harness import (
+    configure,
+    delta_flops_per_token,
+    delta_model,
+    matmul_peak,
+)
+from _paths import describe
 
 from surprisal.batches import EncodedDocument
 from surprisal.modelio import Model
@@ -31,7 +37,7 @@ from surprisal.vocab import Vocab
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--hidden", type=int, nargs="+", default=[256, 1024])
     ap.add_argument("--vocab", type=int, default=10_000)
     ap.add_argument("--streams", type=int, default=32, help="B")

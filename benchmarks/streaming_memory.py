@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from _paths import NATURAL_STORIES, default_model_dir
+from _paths import NATURAL_STORIES, default_model_dir, describe
 
 
 def make_input(size_mb: float, tmp: Path) -> tuple[Path, int]:
@@ -35,7 +35,7 @@ def make_input(size_mb: float, tmp: Path) -> tuple[Path, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--sizes-mb", type=float, nargs="+", default=[10, 100])
     ap.add_argument("--model", default=None)
     ap.add_argument("--tmp", default="/tmp")

@@ -26,6 +26,7 @@ from _harness import (
     timeit,
     train_step,
 )
+from _paths import describe
 
 from surprisal.nn import cells
 from surprisal.train import make_optimizer
@@ -50,7 +51,7 @@ def measure(net, V, B, T, seconds, chunk):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--hidden", type=int, nargs="+", default=[256, 512, 1024])
     ap.add_argument("--vocab", type=int, default=10_000)
     ap.add_argument("--batch", type=int, default=32)
@@ -83,12 +84,16 @@ def main() -> None:
                            res["delta"][1] / res["lstm"][1]))
         rows.append((H, ratios))
     print("\nratio Delta-RNN / nn.LSTM, median [lowest, highest] of the rounds "
-          "(target: training >= 1.0 at every size, >= 1.5 at 1024)")
+          "(target: training >= 1.0 at every size, >= 1.5 at 1024); 'bound' is "
+          "the ratio of their multiply-adds per token, 4H(E+H)+HV over H(E+H)+HV, "
+          "which caps the speed-up when both run at the same FLOP rate")
     for H, ratios in rows:
         tr, sc = sorted(r[0] for r in ratios), sorted(r[1] for r in ratios)
+        V = args.vocab
+        bound = (4 * H * 2 * H + H * V) / (H * 2 * H + H * V)
         print(f"H={H:>5}  training {statistics.median(tr):.2f}x "
               f"[{tr[0]:.2f}, {tr[-1]:.2f}]  scoring {statistics.median(sc):.2f}x "
-              f"[{sc[0]:.2f}, {sc[-1]:.2f}]")
+              f"[{sc[0]:.2f}, {sc[-1]:.2f}]  bound {bound:.2f}")
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from _harness import configure
-from _paths import NATURAL_STORIES, ROOT, default_model_dir
+from _paths import NATURAL_STORIES, ROOT, default_model_dir, describe
 
 from surprisal import modelio
 from surprisal.nn import cells
@@ -74,7 +74,7 @@ def gpt2_word_surprisal(net, tok, words: list[str], bos: int, ctx: int = 1024):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=describe(__doc__))
     ap.add_argument("--model", default=None, help="Delta-RNN model directory")
     ap.add_argument("--text", default=str(NATURAL_STORIES))
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())

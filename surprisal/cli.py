@@ -185,7 +185,8 @@ def main(verbose: int) -> None:
               show_default=True, help="Minutes between mid-epoch checkpoints.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True)
+              show_default=True, help="Where to train: auto is a GPU when there "
+                                      "is one.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
           dropout, inner_dropout, outer_function, gate, alpha_init, epochs,
@@ -231,7 +232,7 @@ def train(train_files, valid, out, fmt, cell, layers, hidden, embedding, tie,
 @click.option("--reset", type=click.Choice(["document", "sentence"]),
               default="document", show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
-              show_default=True)
+              show_default=True, help="Where to run the model.")
 @_adapt_options
 def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
              adapt_window):
@@ -273,12 +274,13 @@ def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
               show_default=True,
               help="Whether attached punctuation counts toward a word's surprisal.")
 @click.option("--batch-size", type=click.IntRange(1), default=8, show_default=True,
-              help="Documents scored in parallel (never changes a value).")
+              help="Documents scored in parallel (values change by floating-point "
+                   "rounding only).")
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16"]),
               default="float32", show_default=True,
               help="Precision of the network; log-probabilities stay float32.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu",
-              show_default=True)
+              show_default=True, help="Where to run the model.")
 @click.option("--stimuli", type=click.Path(path_type=Path), default=None,
               help="A CSV/TSV stimuli table instead of FILE: one row per word.")
 @click.option("--item-col", default="item", show_default=True,
@@ -297,7 +299,7 @@ def evaluate(model_dir, file, batch_size, reset, device, adapt, adapt_lr,
 @_adapt_options
 @click.option("--compile", "compile_softmax", is_flag=True,
               help="Fuse the softmax statistics with torch.compile: about 10 s "
-                   "once, then faster; for large inputs.")
+                   "once, then faster; for large inputs. Needs a C++ compiler.")
 def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
           dtype, device, stimuli, item_col, position_col, word_col, sentence_rule,
           sentence_col, adapt, adapt_lr, adapt_window, compile_softmax):
@@ -305,7 +307,8 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
     line between documents), or of every row of a --stimuli table.
 
     FILE is read and scored a group of documents at a time and TSV/CSV rows are
-    written as they come (to -o only when all are done), so memory does not grow
+    written as they come (with -o, to a temporary file that replaces the output
+    only when all are done), so memory does not grow
     with the file. Parquet output and --stimuli are written as one table.
     """
     from surprisal.text import TextError

@@ -436,7 +436,7 @@ def score_documents(
         surprisal. With ``drop``, a word made only of punctuation gets NaN,
         explained by its ``has_punct`` flag.
     batch_size : int
-        Documents run in parallel; it never changes a value.
+        Documents run in parallel; values change by floating-point rounding only.
     dtype : {"float32", "bfloat16"}
         Precision of the network; log-probabilities are always float32.
     adapt_lr : float, optional
