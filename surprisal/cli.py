@@ -53,6 +53,15 @@ def _adapt_options(command):
     return command
 
 
+# Output formats by file extension; a name without one (``-o /dev/stdout``) is TSV.
+_SUFFIX_FORMATS = {"txt": "tsv", "tab": "tsv", "pq": "parquet", "": "tsv"}
+
+
+def _no_format(out: Path, suffix: str) -> str:
+    return (f"-o {out}: cannot tell the format from the extension '.{suffix}'; "
+            f"use --format {{{','.join(FORMATS)}}}")
+
+
 def _check_output(out: Path | None, fmt: str, inputs=()) -> None:
     """Refuse an output that cannot be written, or that would replace one of the
     ``inputs``, before any work is done."""
@@ -69,8 +78,12 @@ def _check_output(out: Path | None, fmt: str, inputs=()) -> None:
         except ImportError:
             _fail("Parquet output needs pyarrow: pip install pyarrow, or write "
                   "-o FILE.tsv or FILE.csv")
-    if out is not None and not out.parent.is_dir():
-        _fail(f"-o {out}: the folder {out.parent} does not exist; create it first")
+    if out is not None:
+        folder = Path(os.path.realpath(out)).parent
+        if not folder.is_dir():
+            where = "" if folder == out.parent.resolve() else " (where it links to)"
+            _fail(f"-o {out}: the folder {folder}{where} does not exist; create "
+                  f"it first")
 
 
 def write_table(table, out: Path | None, fmt: str | None) -> None:
@@ -80,10 +93,9 @@ def write_table(table, out: Path | None, fmt: str | None) -> None:
 
     if fmt is None:
         suffix = out.suffix.lower().lstrip(".") if out else "tsv"
-        fmt = {"txt": "tsv", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix)
+        fmt = _SUFFIX_FORMATS.get(suffix, suffix)
         if fmt not in FORMATS:
-            _fail(f"-o {out}: cannot tell the format from the extension "
-                  f"'.{suffix}'; use --format {{{','.join(FORMATS)}}}")
+            _fail(_no_format(out, suffix))
     if fmt == "parquet":
         if out is None:
             _fail("--format parquet needs -o FILE; Parquet is not written to stdout")
@@ -317,10 +329,9 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
         _fail("give either FILE or --stimuli FILE")
     if fmt is None and output is not None:
         suffix = output.suffix.lower().lstrip(".")
-        fmt = {"txt": "tsv", "tab": "tsv", "pq": "parquet"}.get(suffix, suffix)
+        fmt = _SUFFIX_FORMATS.get(suffix, suffix)
         if fmt not in FORMATS:
-            _fail(f"-o {output}: cannot tell the format from the extension "
-                  f"'.{suffix}'; use --format {{{','.join(FORMATS)}}}")
+            _fail(_no_format(output, suffix))
     fmt = fmt or "tsv"
     _check_output(output, fmt, inputs=(file, stimuli))
     model = _load_model(model_dir, device)

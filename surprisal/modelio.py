@@ -73,12 +73,17 @@ def write_via_temp(path: Path, write) -> None:
 
     A symbolic link is followed (its target is replaced, the link kept), and an
     existing file keeps its permissions; a new one gets the usual ones (0666
-    less the umask)."""
-    path = Path(os.path.realpath(path))
+    less the umask). A device, pipe or socket (``/dev/null``, ``/dev/stdout``, a
+    named pipe) is written in place, as there is no file to replace."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        st = os.stat(path)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        write(str(path))
+        return
+    path = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
     try:

@@ -281,6 +281,36 @@ def _save_checkpoint(
     shutil.rmtree(old, ignore_errors=True)
 
 
+# Settings a resumed run must share with its checkpoint; the others (epochs,
+# patience, checkpoint interval, device, precision, file paths) may change.
+_RESUME_SAME = ("format", "batch_size", "bptt", "optimizer", "lr", "lr_decay",
+                "min_lr", "clip", "seed", "min_count", "max_vocab", "model", "text")
+
+
+def _check_resumed_settings(ckdir: Path, cfg: TrainConfig) -> None:
+    """Refuse to resume from a checkpoint made with other settings, naming them."""
+    saved = json.loads((ckdir / "trainer.json").read_text()).get("train_config")
+    if saved is None:  # a checkpoint of an earlier version: its model only
+        config = json.loads((ckdir / "config.json").read_text())["model"]
+        saved = {"model": {k: config[k] for k in cfg.model if k in config}}
+    now = asdict(cfg)
+    diffs = []
+    for key in _RESUME_SAME:
+        if key not in saved:
+            continue
+        a, b = saved[key], now[key]
+        if isinstance(a, dict) and isinstance(b, dict):
+            diffs += [f"{k} {a.get(k)!r} in the checkpoint, {b.get(k)!r} now"
+                      for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
+            diffs.append(f"{key} {a!r} in the checkpoint, {b!r} now")
+    if diffs:
+        raise ValueError(
+            f"{ckdir}: the checkpoint was made with other settings ("
+            + "; ".join(diffs) + "); resume with the checkpoint's settings, or "
+            "train into another --out")
+
+
 def _sibling(ckdir: Path, tag: str) -> Path:
     return ckdir.with_name(f"{ckdir.name}.{tag}")
 
@@ -360,24 +390,35 @@ class BusyError(RuntimeError):
 
 @contextlib.contextmanager
 def _exclusive(out: Path, ranks: _Ranks):
-    """Hold an exclusive lock on the directory ``out`` (rank 0; POSIX systems),
-    so that two runs never write one model directory or its checkpoints."""
-    if not ranks.main or fcntl is None:
-        yield
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_RDONLY)
-    try:
+    """Hold an exclusive lock on the directory ``out`` (taken by rank 0, on
+    POSIX systems), so that two runs never write one model directory or its
+    checkpoints. Every rank learns whether it was free. A directory made here and
+    left empty by a failed run is removed."""
+    made = not out.exists()
+    fd, busy = None, None
+    if ranks.main and fcntl is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BusyError(
-                f"{out}: another training run is writing to this directory; "
-                f"wait for it to end or stop it, or train into another --out"
-            ) from None
+            busy = (f"{out}: another training run is writing to this directory; "
+                    f"wait for it to end or stop it, or train into another --out")
+    if ranks.world > 1:
+        box = [busy]
+        torch.distributed.broadcast_object_list(box, src=0)
+        busy = box[0]
+    try:
+        if busy:
+            raise BusyError(busy)
         yield
+    except BaseException:
+        if ranks.main and made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     finally:
-        os.close(fd)  # releases the lock
+        if fd is not None:
+            os.close(fd)  # releases the lock
 
 
 def _train(cfg: TrainConfig, resume: bool, progress: bool, ranks: _Ranks) -> Path:
@@ -398,6 +439,8 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
         raise FileNotFoundError(
             f"{ckdir}: no checkpoint to resume from; run without --resume"
         )
+    if resume:
+        _check_resumed_settings(ckdir, cfg)
     if cfg.batch_size % ranks.world:
         raise ValueError(
             f"--batch-size {cfg.batch_size} does not split into {ranks.world} "
@@ -470,6 +513,7 @@ def _train_locked(cfg: TrainConfig, resume: bool, progress: bool,
         prog["epoch_sums"] = [sum(g[0] for g in gathered),
                               sum(g[1] for g in gathered)]
         prog["epoch_s"] = epoch_s
+        prog["train_config"] = asdict(cfg)
         if state is not None and ranks.world > 1:
             parts = _gather([tuple(t.cpu() for t in s) for s in state], ranks)
             state = [tuple(torch.cat([p[i][j] for p in parts])

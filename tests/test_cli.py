@@ -186,3 +186,38 @@ def test_compile_without_a_compiler_fails_with_a_clear_message(model, tmp_path):
     assert "--compile: torch.compile could not build" in res.stderr
     assert "needs a working C++ compiler" in res.stderr
     assert "Traceback" not in res.stderr and res.stdout == ""
+
+
+def test_output_to_devices_and_pipes_is_written_in_place(runner, model, tmp_path):
+    """/dev/null, /dev/stdout or a named pipe is written to, never replaced by a
+    regular file; a name without an extension is TSV."""
+    import os
+    import threading
+
+    res = runner.invoke(main, ["score", "--model", str(model.path),
+                               str(FIXTURES / "tiny.txt"), "-o", os.devnull])
+    assert res.exit_code == 0, res.output
+    assert not os.path.isfile(os.devnull)
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    res = runner.invoke(main, ["score", "--model", str(model.path),
+                               str(FIXTURES / "tiny.txt"), "-o", str(fifo)])
+    reader.join(timeout=60)
+    assert res.exit_code == 0, res.output
+    assert got and got[0].split("\n")[0].split("\t")[:4] == [
+        "doc", "sentence", "word_index", "word"]
+    assert not fifo.is_file() and fifo.exists()
+
+
+def test_output_through_a_dangling_link_fails_before_scoring(runner, model, tmp_path):
+    link = tmp_path / "scores.tsv"
+    link.symlink_to(tmp_path / "missing" / "scores.tsv")
+    res = runner.invoke(main, ["score", "--model", str(model.path),
+                               str(FIXTURES / "tiny.txt"), "-o", str(link)])
+    assert res.exit_code == 1
+    assert f"the folder {tmp_path / 'missing'} (where it links to) does not exist" \
+        in res.output

@@ -178,3 +178,27 @@ def test_workers_stop_when_torchrun_is_killed(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(),
+                    reason="this PyTorch has no torch.distributed")
+def test_busy_directory_is_refused_by_every_process(tmp_path):
+    """A multi-process run into a directory that another run holds stops at once,
+    every process with the same clear error, and no process hangs or fails on a
+    lost peer."""
+    import fcntl
+
+    out = tmp_path / "busy"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        cmd, env = _torchrun_cmd(out, "--epochs", "1")
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                             timeout=120)
+    finally:
+        os.close(fd)
+    assert res.returncode != 0
+    assert res.stderr.count("another training run is writing to this directory") == 2
+    assert "Connection reset" not in res.stderr and "gloo" not in res.stderr.lower()
+    assert list(out.iterdir()) == []

@@ -181,6 +181,47 @@ def test_second_run_into_a_busy_directory_is_refused(tmp_path):
     assert (out / "model.safetensors").exists()
 
 
+def test_resume_with_other_settings_is_refused(tmp_path):
+    """A checkpoint resumes only with the settings it was made with; the error
+    names each difference, and the checkpoint is left as it was."""
+    from click.testing import CliRunner
+
+    from surprisal.cli import main
+
+    out = tmp_path / "m"
+    base = ["train", "--train", str(FIXTURES / "tiny.txt"), "--valid",
+            str(FIXTURES / "tiny.txt"), "--out", str(out), "--hidden", "8",
+            "--epochs", "1", "--optimizer", "sgd", "--device", "cpu",
+            "--no-progress"]
+    res = CliRunner().invoke(main, base)
+    assert res.exit_code == 0, res.output
+    before = (out / "checkpoint" / "trainer.json").read_text()
+    args = [a if a != "8" else "16" for a in base]
+    args = [a if a != "sgd" else "adam" for a in args] + ["--epochs", "2", "--resume"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1
+    assert "the checkpoint was made with other settings" in res.output
+    assert "optimizer 'sgd' in the checkpoint, 'adam' now" in res.output
+    assert "hidden 8 in the checkpoint, 16 now" in res.output
+    assert "Traceback" not in res.output
+    assert (out / "checkpoint" / "trainer.json").read_text() == before
+    # More epochs (and another checkpoint interval) are fine.
+    res = CliRunner().invoke(main, base + ["--epochs", "2", "--resume",
+                                           "--checkpoint-minutes", "1"])
+    assert res.exit_code == 0, res.output
+
+
+def test_failed_run_leaves_no_empty_output_directory(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"words\n\x00\n")
+    out = tmp_path / "new"
+    from surprisal.text import TextError
+
+    with pytest.raises(TextError, match="NUL byte"):
+        train(_config(out, train=[str(bad)]), progress=False)
+    assert not out.exists()
+
+
 def test_training_record_describes_the_run(tmp_path):
     train(_config(tmp_path / "m", epochs=1), progress=False)
     rec = json.loads((tmp_path / "m" / "training.json").read_text())
