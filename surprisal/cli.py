@@ -57,9 +57,16 @@ def _adapt_options(command):
 _SUFFIX_FORMATS = {"txt": "tsv", "tab": "tsv", "pq": "parquet", "": "tsv"}
 
 
-def _no_format(out: Path, suffix: str) -> str:
-    return (f"-o {out}: cannot tell the format from the extension '.{suffix}'; "
-            f"use --format {{{','.join(FORMATS)}}}")
+def _output_format(out: Path | None, fmt: str | None) -> str:
+    """``fmt``, or the format that the extension of ``out`` names (TSV on stdout)."""
+    if fmt is not None:
+        return fmt
+    suffix = out.suffix.lower().lstrip(".") if out else ""
+    fmt = _SUFFIX_FORMATS.get(suffix, suffix)
+    if fmt not in FORMATS:
+        _fail(f"-o {out}: cannot tell the format from the extension '.{suffix}'; "
+              f"use --format {{{','.join(FORMATS)}}}")
+    return fmt
 
 
 def _check_output(out: Path | None, fmt: str, inputs=()) -> None:
@@ -91,11 +98,7 @@ def write_table(table, out: Path | None, fmt: str | None) -> None:
     comes from ``fmt`` or its extension."""
     from surprisal.modelio import atomic_write
 
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out else "tsv"
-        fmt = _SUFFIX_FORMATS.get(suffix, suffix)
-        if fmt not in FORMATS:
-            _fail(_no_format(out, suffix))
+    fmt = _output_format(out, fmt)
     if fmt == "parquet":
         if out is None:
             _fail("--format parquet needs -o FILE; Parquet is not written to stdout")
@@ -327,12 +330,7 @@ def score(file, model_dir, output, fmt, tokens, unit, reset, punct, batch_size,
 
     if (file is None) == (stimuli is None):
         _fail("give either FILE or --stimuli FILE")
-    if fmt is None and output is not None:
-        suffix = output.suffix.lower().lstrip(".")
-        fmt = _SUFFIX_FORMATS.get(suffix, suffix)
-        if fmt not in FORMATS:
-            _fail(_no_format(output, suffix))
-    fmt = fmt or "tsv"
+    fmt = _output_format(output, fmt)
     _check_output(output, fmt, inputs=(file, stimuli))
     model = _load_model(model_dir, device)
     from surprisal.runtime import warn_if_slow_bfloat16

@@ -32,6 +32,11 @@ import sys
 
 log = logging.getLogger(__name__)
 
+def _libc():
+    """The C library (Linux); raises OSError where it cannot be loaded."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 
@@ -52,8 +57,7 @@ def retain_freed_memory() -> bool:
     if choice == "system" or not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):
         return False
     # Serve every block from the heap (no mmap) and never trim the heap's top.
@@ -81,9 +85,7 @@ def stop_with_parent(sig: int = signal.SIGKILL) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
-                           use_errno=True)
-        ok = libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+        ok = _libc().prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
     if ok and os.getppid() == 1:
